@@ -43,3 +43,36 @@ pub fn python() -> PathBuf {
         "python3 -m venv .venv && .venv/bin/pip install twilio==9.13.0",
     )
 }
+
+/// Prism, the validating mock server for OpenAPI descriptions.
+pub fn prism() -> PathBuf {
+    tool(
+        "PIPHONE_PRISM",
+        "node_modules/.bin/prism",
+        "npm ci (installs @stoplight/prism-cli from package.json)",
+    )
+}
+
+/// Twilio's OpenAPI description of api.twilio.com 2010-04-01.
+pub fn openapi_spec() -> PathBuf {
+    shared_dir().join("openapi/twilio_api_v2010.json")
+}
+
+pub const ACCOUNT: &str = "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+pub const QUEUE: &str = "QUaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+pub const CALL: &str = "CAaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+pub const APP: &str = "APaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+pub const NUMBER: &str = "PNaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+
+/// A REST client for `base_url` with fast retries; installs the ring provider once.
+pub fn rest_client(base_url: &str, auth: twilio::rest::Auth) -> twilio::rest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let config = twilio::rest::ClientConfig {
+        base_url: base_url.to_string(),
+        min_backoff: std::time::Duration::from_millis(1),
+        max_backoff: std::time::Duration::from_millis(5),
+        timeout: std::time::Duration::from_secs(20),
+        ..Default::default()
+    };
+    twilio::rest::Client::new(ACCOUNT, auth, config).expect("client builds")
+}
