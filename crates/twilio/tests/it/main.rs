@@ -5,6 +5,7 @@
 mod conformance;
 mod differential;
 mod props;
+mod rest_errors;
 mod rest_prism;
 mod spec_examples;
 mod support;
