@@ -16,6 +16,7 @@ pub struct Counts {
     pub rejections: usize,
     pub twiml: usize,
     pub tokens: usize,
+    pub byte_identical_tokens: usize,
 }
 
 pub fn check(doc: &Value) -> Counts {
@@ -234,6 +235,15 @@ fn check_tokens(doc: &Value, counts: &mut Counts) {
         let parts: Vec<&str> = jwt.split('.').collect();
         assert_eq!(decode(parts[0]), case["header"], "{ctx}: header");
         assert_eq!(decode(parts[1]), case["payload"], "{ctx}: payload");
+        // Same key order and ASCII escaping as PyJWT, so the bytes match too (a params object
+        // with several keys would be written sorted here but in insertion order by Python).
+        if case["outgoing_params"]
+            .as_object()
+            .is_none_or(|p| p.len() <= 1)
+        {
+            assert_eq!(jwt, s(&case["jwt"]), "{ctx}: JWT bytes");
+            counts.byte_identical_tokens += 1;
+        }
         let lookup = |iss: &str| (iss == key_sid).then_some(secret);
         // ours and the reference token both verify with the same secret
         for (who, t) in [("ours", jwt.as_str()), ("twilio-python's", s(&case["jwt"]))] {
