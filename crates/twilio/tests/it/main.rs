@@ -7,6 +7,7 @@ mod differential;
 mod props;
 mod rest_errors;
 mod rest_prism;
+mod rest_tls;
 mod spec_examples;
 mod support;
 mod vectors;
