@@ -18,6 +18,8 @@ mod error;
 mod resources;
 mod types;
 
+/// HTTP method for callback URLs (the same type TwiML uses).
+pub use crate::twiml::Method;
 pub use client::Client;
 pub use config::{Auth, ClientConfig, DEFAULT_BASE_URL};
 pub use error::{RestError, TwilioError};
