@@ -1,0 +1,4 @@
+//! piphone: a self-hosted browser phone and radio call-in console on Twilio Programmable Voice.
+
+pub mod assets;
+pub mod sounds;
