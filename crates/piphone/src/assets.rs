@@ -205,7 +205,7 @@ mod tests {
         (parts.status, parts.headers, bytes)
     }
 
-    fn header_of<'a>(h: &'a HeaderMap, name: header::HeaderName) -> &'a str {
+    fn header_of(h: &HeaderMap, name: header::HeaderName) -> &str {
         h.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
     }
 
