@@ -25,6 +25,7 @@ describe('phone page logic (scripted SDK)', () => {
     browser = await launchBrowser();
     const context = await newContext(browser);
     page = await context.newPage();
+    page.setDefaultTimeout(10_000);
     await page.route('**/static/vendor/twilio.min.js', (route) =>
       route.fulfill({ contentType: 'text/javascript', body: fakeSdk }),
     );

@@ -57,6 +57,7 @@ describe('phone page', () => {
     browser = await launchBrowser();
     context = await newContext(browser);
     page = await context.newPage();
+    page.setDefaultTimeout(10_000);
     page.on('console', (msg) => {
       if (/Content Security Policy|Refused to/i.test(msg.text())) consoleProblems.push(msg.text());
     });
@@ -122,9 +123,12 @@ describe('phone page', () => {
       });
       assert.equal(await byTestId('mute').textContent(), 'Unmute');
       assert.match(await statusText(), /muted/);
-      await screenshot(page, 'screenshots/in-call');
       await byTestId('mute').click();
       await waitFor(async () => (await byTestId('mute').textContent()) === 'Mute', 5_000, { what: 'unmute' });
+      assert.doesNotMatch(await statusText(), /muted/);
+
+      await waitFor(async () => (await byTestId('timer').textContent()) !== '0:00', 5_000, { what: 'the timer to run' });
+      await screenshot(page, 'screenshots/in-call');
 
       await byTestId('hangup').click();
       await expectStatus(/^Call ended — you hung up/);
