@@ -162,8 +162,10 @@ function pressKey(key) {
 function flashKey(key) {
   const button = ui.keypad.querySelector(`[data-key="${CSS.escape(key)}"]`);
   if (!button) return;
+  // Restart a short CSS animation; its end state is the normal look, so nothing can stay lit.
+  button.classList.remove('pressed');
+  void button.offsetWidth;
   button.classList.add('pressed');
-  setTimeout(() => button.classList.remove('pressed'), 150);
 }
 
 function showIncoming(call) {
