@@ -1,0 +1,76 @@
+//! The sandbox: a local stand-in for Twilio, so piphone runs and is tested with no Twilio
+//! account, with the unmodified `@twilio/voice-sdk` in a real browser.
+//!
+//! This is the only code in piphone that knows it is not talking to Twilio. In sandbox mode the
+//! app merges [`Sandbox::router`] into its own router, points its Twilio REST client at its own
+//! URL, signs Access Tokens with the sandbox API key and verifies webhooks with the sandbox auth
+//! token, all taken from [`Credentials`] (kept in `<data_dir>/sandbox.json`).
+//!
+//! | Path | What |
+//! |---|---|
+//! | `GET /signal` | signaling gateway (WebSocket, PStream 1.6), see [`gateway`] |
+//! | `/2010-04-01/Accounts/{AC}/…` | REST subset: Queues, Members, Calls, see [`rest`] |
+//! | `/sandbox/…` | control API for tests, the CLI and the panel, see [`control`] |
+//!
+//! The call engine ([`engine`]) requests `<webhook_base>/voice` for calls placed by a browser and
+//! `<webhook_base>/voice/incoming` for simulated listeners calling the station number, signed
+//! exactly as Twilio signs, and executes the TwiML it gets back. Durations are simulated and
+//! scaled by `PIPHONE_SANDBOX_SPEED` (see [`engine::Timing`]). No audio flows: the browser's
+//! peer connection reaches signaling state `stable` with a synthetic SDP ([`sdp`]) and stops there.
+
+mod auth;
+pub mod cli;
+pub mod control;
+mod credentials;
+pub mod engine;
+pub mod gateway;
+mod ids;
+mod proto;
+pub mod rest;
+mod sdp;
+
+use axum::Router;
+use axum::routing::get;
+
+pub use credentials::Credentials;
+pub use engine::Timing;
+
+/// How the sandbox reaches piphone.
+#[derive(Debug, Clone)]
+pub struct SandboxOptions {
+    /// piphone's public base URL, e.g. `https://127.0.0.1:8443`; webhooks go to `<base>/voice…`.
+    pub webhook_base: url::Url,
+    /// Accept piphone's own self-signed certificate on loopback.
+    pub accept_invalid_certs: bool,
+}
+
+#[derive(Clone)]
+pub struct Sandbox {
+    engine: engine::Engine,
+}
+
+impl Sandbox {
+    /// A sandbox with timings from the environment (`PIPHONE_SANDBOX_SPEED`, `PIPHONE_SANDBOX_PLAY_MS`).
+    pub fn new(creds: Credentials, opts: SandboxOptions) -> Sandbox {
+        Sandbox::with_timing(creds, opts, Timing::from_env())
+    }
+
+    pub fn with_timing(creds: Credentials, opts: SandboxOptions, timing: Timing) -> Sandbox {
+        Sandbox {
+            engine: engine::Engine::new(creds, opts, timing),
+        }
+    }
+
+    pub fn credentials(&self) -> &Credentials {
+        &self.engine.creds
+    }
+
+    /// `/signal`, `/2010-04-01/…` and `/sandbox/…`, state applied.
+    pub fn router(&self) -> Router {
+        Router::new()
+            .route("/signal", get(gateway::signal))
+            .merge(rest::routes())
+            .merge(control::routes())
+            .with_state(self.clone())
+    }
+}
