@@ -285,7 +285,15 @@ impl Leg {
                     }
                 }
                 RingEvent::Callee(Some(Signal::Answer { conn_id })) => break conn_id,
-                RingEvent::Callee(Some(Signal::Reject) | Some(Signal::Hangup { .. }) | None) => {
+                RingEvent::Callee(Some(Signal::Reject { conn_id })) => {
+                    cancel_all(Some(conn_id));
+                    end_leg(&self.engine, &child, "busy", "client");
+                    return Outcome {
+                        child: Some(child),
+                        ..Outcome::status("busy")
+                    };
+                }
+                RingEvent::Callee(Some(Signal::Hangup { .. }) | None) => {
                     cancel_all(None);
                     end_leg(&self.engine, &child, "busy", "client");
                     return Outcome {

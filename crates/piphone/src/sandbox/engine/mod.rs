@@ -38,8 +38,8 @@ pub enum Signal {
     Redirect(Source),
     /// A browser (signaling connection `conn_id`) answered this (dialled) leg.
     Answer { conn_id: u64 },
-    /// A browser rejected this (dialled) leg.
-    Reject,
+    /// A browser (signaling connection `conn_id`) rejected this (dialled) leg.
+    Reject { conn_id: u64 },
     /// A `<Dial><Queue>` on leg `by` took this queued leg out of its queue.
     Dequeued { by: String },
     /// The other side ended the bridge this leg was in.

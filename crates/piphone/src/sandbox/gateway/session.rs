@@ -118,7 +118,12 @@ impl Session {
             }
             "reject" => {
                 if let Some(sid) = callsid(&p) {
-                    self.engine.signal(&sid, Signal::Reject);
+                    self.engine.signal(
+                        &sid,
+                        Signal::Reject {
+                            conn_id: self.conn_id,
+                        },
+                    );
                 }
             }
             "dtmf" => {
