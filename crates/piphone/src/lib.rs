@@ -1,3 +1,24 @@
 //! piphone: a self-hosted browser phone and radio call-in console on Twilio Programmable Voice.
+//!
+//! `main.rs` only parses the command line; everything else lives here so tests can build the app on port 0.
+//! See `ARCHITECTURE.md` at the repository root for the map.
 
+pub mod assets;
+pub mod auth;
+pub mod cli;
+pub mod domain;
+pub mod error;
+pub mod fsutil;
+pub mod routes;
 pub mod sandbox;
+pub mod server;
+pub mod settings;
+pub mod startup;
+pub mod state;
+pub mod store;
+pub mod tls;
+pub mod webhook;
+
+pub use settings::Settings;
+pub use startup::Application;
+pub use state::AppState;

@@ -15,7 +15,7 @@
 //! The call engine ([`engine`]) requests `<webhook_base>/voice` for calls placed by a browser and
 //! `<webhook_base>/voice/incoming` for simulated listeners calling the station number, signed
 //! exactly as Twilio signs, and executes the TwiML it gets back. Durations are simulated and
-//! scaled by `PIPHONE_SANDBOX_SPEED` (see [`engine::Timing`]). No audio flows: the browser's
+//! scaled by [`SandboxOptions::speed`] (see [`engine::Timing`]). No audio flows: the browser's
 //! peer connection reaches signaling state `stable` with a synthetic SDP ([`sdp`]) and stops there.
 
 mod auth;
@@ -42,6 +42,9 @@ pub struct SandboxOptions {
     pub webhook_base: url::Url,
     /// Accept piphone's own self-signed certificate on loopback.
     pub accept_invalid_certs: bool,
+    /// Simulated time runs this many times faster than real time (settings `sandbox_speed`,
+    /// env `PIPHONE_SANDBOX_SPEED`; 1.0 = real time, tests use e.g. 10).
+    pub speed: f64,
 }
 
 #[derive(Clone)]
@@ -50,9 +53,10 @@ pub struct Sandbox {
 }
 
 impl Sandbox {
-    /// A sandbox with timings from the environment (`PIPHONE_SANDBOX_SPEED`, `PIPHONE_SANDBOX_PLAY_MS`).
+    /// A sandbox whose simulated time runs `opts.speed` times faster than real time.
     pub fn new(creds: Credentials, opts: SandboxOptions) -> Sandbox {
-        Sandbox::with_timing(creds, opts, Timing::from_env())
+        let timing = Timing::from_env().with_speed(opts.speed);
+        Sandbox::with_timing(creds, opts, timing)
     }
 
     pub fn with_timing(creds: Credentials, opts: SandboxOptions, timing: Timing) -> Sandbox {

@@ -102,6 +102,7 @@ impl TestSandbox {
         let opts = SandboxOptions {
             webhook_base: base.clone(),
             accept_invalid_certs: false,
+            speed: SPEED,
         };
         let sandbox = Sandbox::with_timing(
             creds.clone(),

@@ -1,6 +1,7 @@
 //! Simulated durations, all divided by a speed factor so tests run fast.
 //!
-//! `PIPHONE_SANDBOX_SPEED` (default 1.0 = real time; tests use e.g. 10) scales everything:
+//! The speed (settings `sandbox_speed`, env `PIPHONE_SANDBOX_SPEED`; default 1.0 = real time,
+//! tests use e.g. 10) scales everything:
 //! `<Say>` lasts 60 ms per character, `<Play>` a fixed [`Timing::play_ms`] (default 3 s),
 //! `<Pause>` its `length` (default 1 s), a simulated phone rings `ring_ms` (default 800 ms),
 //! `<Dial timeout>` defaults to 30 s. Without an explicit `waitUrl`, a queued caller waits silently.
@@ -26,17 +27,9 @@ impl Default for Timing {
 }
 
 impl Timing {
-    /// Defaults overridden by `PIPHONE_SANDBOX_SPEED` and `PIPHONE_SANDBOX_PLAY_MS` when set and valid.
+    /// Defaults, with `<Play>`'s duration from `PIPHONE_SANDBOX_PLAY_MS` when set.
     pub fn from_env() -> Timing {
         let mut t = Timing::default();
-        if let Some(speed) = std::env::var("PIPHONE_SANDBOX_SPEED")
-            .ok()
-            .and_then(|s| s.parse::<f64>().ok())
-            && speed.is_finite()
-            && speed > 0.0
-        {
-            t.speed = speed;
-        }
         if let Some(ms) = std::env::var("PIPHONE_SANDBOX_PLAY_MS")
             .ok()
             .and_then(|s| s.parse().ok())
@@ -44,6 +37,14 @@ impl Timing {
             t.play_ms = ms;
         }
         t
+    }
+
+    /// The same timings at `speed` (ignored unless finite and positive).
+    pub fn with_speed(mut self, speed: f64) -> Timing {
+        if speed.is_finite() && speed > 0.0 {
+            self.speed = speed;
+        }
+        self
     }
 
     /// `ms` of simulated time as a real duration.

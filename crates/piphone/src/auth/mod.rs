@@ -1,0 +1,10 @@
+//! Who is asking: passwords (argon2id, hashed off the async threads), session cookies, the extractors that
+//! routes use, and the login rate limiter.
+
+mod extract;
+mod limiter;
+pub mod password;
+pub mod session;
+
+pub use extract::{CurrentUser, PageUser};
+pub use limiter::LoginLimiter;

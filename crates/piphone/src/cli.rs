@@ -1,0 +1,240 @@
+//! The command line: `serve` (the default), `user …`, `config check`, `sandbox call-in`.
+
+use std::ffi::OsString;
+use std::io::{BufRead, IsTerminal, Write};
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+
+use crate::auth::password;
+use crate::domain::{PhoneNumber, Role};
+use crate::settings::Settings;
+use crate::store::{self, NewUser};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "piphone",
+    version,
+    about = "Browser phone and radio call-in console on Twilio"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run the server (the default).
+    Serve,
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Check the settings.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Drive the sandbox (sandbox mode only).
+    #[command(subcommand)]
+    Sandbox(SandboxCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum UserCommand {
+    /// Create a user; the password is asked for, or read from standard input when it is not a terminal.
+    Add {
+        name: String,
+        #[arg(long, default_value = "caller")]
+        role: Role,
+    },
+    /// List users.
+    List,
+    /// Set a user's password.
+    Passwd { name: String },
+    /// Disable a user: their sessions end and their calls are refused.
+    Disable { name: String },
+    /// Enable a disabled user.
+    Enable { name: String },
+}
+
+#[derive(Subcommand, Debug)]
+enum ConfigCommand {
+    /// Print the effective settings (secrets redacted) and validate them.
+    Check,
+}
+
+#[derive(Subcommand, Debug)]
+enum SandboxCommand {
+    /// Make simulated listeners phone the station number of the running server.
+    CallIn {
+        #[arg(long, default_value = "+15551230001")]
+        from: String,
+        #[arg(long, default_value_t = 1)]
+        count: u32,
+    },
+}
+
+/// Runs the command line; the exit code reflects success.
+pub async fn run(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<ExitCode> {
+    let cli = Cli::parse_from(args);
+    let (settings, warnings) = Settings::load()?;
+    for w in &warnings {
+        tracing::warn!("{w}");
+    }
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(settings).await,
+        Command::User(cmd) => user(settings, cmd).await,
+        Command::Config(ConfigCommand::Check) => config_check(&settings, &warnings),
+        Command::Sandbox(SandboxCommand::CallIn { from, count }) => {
+            sandbox_call_in(settings, &from, count).await
+        }
+    }
+}
+
+async fn serve(settings: Settings) -> anyhow::Result<ExitCode> {
+    let app = crate::Application::build(settings).await?;
+    app.run_until(crate::server::shutdown_signal()).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn read_password(prompt: &str) -> anyhow::Result<String> {
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprint!("{prompt}");
+        std::io::stderr().flush()?;
+    }
+    let mut line = String::new();
+    stdin
+        .lock()
+        .read_line(&mut line)
+        .context("reading the password")?;
+    let pw = line.trim_end_matches(['\n', '\r']).to_owned();
+    if pw.is_empty() {
+        bail!("no password given");
+    }
+    Ok(pw)
+}
+
+async fn user(settings: Settings, cmd: UserCommand) -> anyhow::Result<ExitCode> {
+    crate::fsutil::ensure_private_dir(&settings.data_dir)?;
+    let store = store::connect(&settings.database_url).await?;
+    match cmd {
+        UserCommand::Add { name, role } => {
+            validate_username(&name)?;
+            let pw = read_password(&format!("Password for {name}: "))?;
+            let hash = password::hash(pw).await?;
+            store
+                .create_user(NewUser {
+                    username: &name,
+                    password_hash: &hash,
+                    role,
+                })
+                .await?;
+            println!("created user {name} ({role})");
+        }
+        UserCommand::List => {
+            for u in store.list_users().await? {
+                println!(
+                    "{}\t{}\t{}",
+                    u.username,
+                    u.role,
+                    if u.disabled { "disabled" } else { "active" }
+                );
+            }
+        }
+        UserCommand::Passwd { name } => {
+            let pw = read_password(&format!("New password for {name}: "))?;
+            let hash = password::hash(pw).await?;
+            store.set_password(&name, &hash).await?;
+            println!("password changed for {name}");
+        }
+        UserCommand::Disable { name } => {
+            store.set_disabled(&name, true).await?;
+            println!("disabled {name}; their sessions have ended");
+        }
+        UserCommand::Enable { name } => {
+            store.set_disabled(&name, false).await?;
+            println!("enabled {name}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Usernames become Twilio client identities: keep them to a safe alphabet.
+pub fn validate_username(name: &str) -> anyhow::Result<()> {
+    let ok = (1..=64).contains(&name.len())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+        && !name.starts_with(['.', '-']);
+    if !ok {
+        bail!("usernames are 1-64 characters of letters, digits, '.', '_' and '-'");
+    }
+    Ok(())
+}
+
+fn config_check(settings: &Settings, warnings: &[String]) -> anyhow::Result<ExitCode> {
+    for (k, v) in settings.redacted_lines() {
+        println!("{k:<22} {v}");
+    }
+    let mut problems: Vec<String> = Vec::new();
+    if let Some(c) = &settings.caller_id
+        && PhoneNumber::parse(c, None).is_err()
+    {
+        problems.push(format!(
+            "PIPHONE_CALLER_ID {c:?} is not a valid E.164 phone number"
+        ));
+    }
+    if !settings.sandbox() && settings.caller_id.is_none() {
+        problems.push(
+            "PIPHONE_CALLER_ID is required with Twilio credentials (the number calls come from)"
+                .into(),
+        );
+    }
+    if !settings.sandbox() && settings.public_url.is_none() {
+        problems.push(
+            "PIPHONE_PUBLIC_URL is required with Twilio credentials (the URL Twilio reaches)"
+                .into(),
+        );
+    }
+    if let Some(u) = &settings.public_url
+        && u.scheme() != "https"
+        && !settings.sandbox()
+    {
+        problems
+            .push("PIPHONE_PUBLIC_URL should be https:// (Twilio signs the URL it calls)".into());
+    }
+    let policy =
+        crate::domain::DialPolicy::new(&settings.dial_countries, settings.caller_id.as_deref());
+    if let Some(d) = &settings.default_number
+        && let Err(e) = policy.check(d)
+    {
+        problems.push(format!("PIPHONE_DEFAULT_NUMBER {d:?}: {e}"));
+    }
+    for w in warnings {
+        println!("warning: {w}");
+    }
+    if problems.is_empty() {
+        println!("settings OK");
+        Ok(ExitCode::SUCCESS)
+    } else {
+        for p in &problems {
+            eprintln!("error: {p}");
+        }
+        Ok(ExitCode::from(2))
+    }
+}
+
+async fn sandbox_call_in(settings: Settings, from: &str, count: u32) -> anyhow::Result<ExitCode> {
+    if !settings.sandbox() {
+        bail!("the sandbox only runs when no Twilio credentials are configured");
+    }
+    crate::startup::install_crypto_provider();
+    let creds = crate::sandbox::Credentials::load_or_create(&settings.data_dir)?;
+    let tls = settings.tls != crate::settings::TlsMode::Off;
+    let url = crate::server::local_url(settings.listen, tls);
+    let sids = crate::sandbox::cli::call_in(&url, &creds, from, count, tls).await?;
+    for sid in sids {
+        println!("{sid}");
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,7 @@
+//! Types parsed at the boundary: a handler never touches a raw string twice.
+
+pub mod phone;
+pub mod role;
+
+pub use phone::{DialPolicy, DialRefusal, PhoneNumber};
+pub use role::Role;

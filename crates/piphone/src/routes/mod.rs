@@ -1,0 +1,57 @@
+//! The router: every route piphone serves, grouped by resource, and the layers around them.
+
+mod health;
+mod login;
+mod middleware;
+mod numbers;
+mod pages;
+mod token;
+pub mod voice;
+
+use axum::Router;
+use axum::routing::{get, post};
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::state::AppState;
+
+/// Routes anyone may call without a session. Everything else answers 401 (JSON) or redirects to /login
+/// (pages); Twilio's webhooks are refused without a valid signature. The route-inventory test checks this list.
+pub const PUBLIC_ROUTES: &[&str] = &["/healthz", "/login", "/static/{*path}"];
+
+/// Twilio's webhooks: public, but only with a valid `X-Twilio-Signature`.
+pub const WEBHOOK_ROUTES: &[&str] = &["/voice", "/voice/incoming"];
+
+/// The app's own routes (the sandbox, when on, is merged in by the caller).
+pub fn router(state: AppState) -> Router {
+    let webhooks = Router::new()
+        .route("/voice", post(voice::dial_twiml))
+        .route("/voice/incoming", post(voice::ring_browsers));
+
+    let app = Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/login", get(login::login_page).post(login::login))
+        .route("/logout", post(login::logout))
+        .route("/", get(pages::phone))
+        .route("/api/me", get(pages::me))
+        .route("/api/check-number", get(numbers::check_number))
+        .route("/token", get(token::token))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::same_origin_posts,
+        ));
+
+    Router::new()
+        .merge(app)
+        .merge(webhooks)
+        .merge(crate::assets::static_routes())
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::security_headers,
+        ))
+        .layer(RequestBodyLimitLayer::new(256 * 1024))
+        .layer(CatchPanicLayer::custom(middleware::panic_response))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}

@@ -1,0 +1,33 @@
+//! Pages behind the login, and what the page needs to know about its user.
+
+use axum::Json;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use crate::auth::{CurrentUser, PageUser};
+use crate::error::AppError;
+use crate::state::AppState;
+
+fn page(name: &str) -> Response {
+    crate::assets::page(name).unwrap_or_else(|| AppError::NotFound.into_response())
+}
+
+/// `GET /`: the phone.
+pub async fn phone(_user: PageUser) -> Response {
+    page("index")
+}
+
+/// `GET /api/me`: who is logged in and what the page should offer them.
+pub async fn me(State(state): State<AppState>, CurrentUser(user): CurrentUser) -> Json<Value> {
+    Json(json!({
+        "identity": user.username,
+        "role": user.role,
+        "can_dial": user.role.can_dial(),
+        "can_take_calls": user.role.can_take_calls(),
+        "sandbox": state.sandbox(),
+        "default_number": state.default_number,
+        "caller_id": state.caller_id,
+        "dial_countries": state.policy.allowed_countries,
+    }))
+}

@@ -1,0 +1,117 @@
+//! Twilio's voice webhooks. Every handler takes a [`TwilioForm`], so nothing runs before the signature is
+//! checked; each answers TwiML built with the protocol crate (no hand-written XML, so no caller-controlled
+//! string can break it).
+
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use http::header::CONTENT_TYPE;
+use twilio::twiml::{Client, Dial, Number, Say, VoiceResponse};
+
+use crate::state::AppState;
+use crate::store::User;
+use crate::webhook::TwilioForm;
+
+/// Twilio's `<Dial>` rings at most ten nouns at once.
+const MAX_CLIENTS_RUNG: usize = 10;
+
+/// A TwiML document as an HTTP response.
+pub fn twiml(response: VoiceResponse) -> Response {
+    (
+        [(CONTENT_TYPE, "text/xml; charset=utf-8")],
+        response.to_xml(),
+    )
+        .into_response()
+}
+
+/// A spoken reason, then hang up. Never a Dial.
+pub fn refuse(sentence: &str) -> Response {
+    twiml(VoiceResponse::new().say(Say::new(sentence)).hangup())
+}
+
+/// The user behind `From=client:<identity>`, if that is an active user.
+async fn client_user(state: &AppState, form: &TwilioForm) -> Option<User> {
+    let identity = form.get("From")?.strip_prefix("client:")?;
+    match state.store.user_by_name(identity).await {
+        Ok(Some(user)) if !user.disabled => Some(user),
+        Ok(_) => None,
+        Err(e) => {
+            tracing::error!(error = %e, "user lookup failed in /voice");
+            None
+        }
+    }
+}
+
+/// `POST /voice`, the TwiML App's Voice URL: a browser phone placed a call.
+#[tracing::instrument(skip_all, fields(call_sid = form.get("CallSid").unwrap_or("")))]
+pub async fn dial_twiml(State(state): State<AppState>, form: TwilioForm) -> Response {
+    let Some(user) = client_user(&state, &form).await else {
+        tracing::warn!(
+            from = form.get("From").unwrap_or(""),
+            "call refused: not an active user"
+        );
+        return refuse("This phone is not allowed to make calls.");
+    };
+    if !user.role.can_dial() {
+        tracing::warn!(user = %user.username, "call refused: role may not dial");
+        return refuse("This account is not allowed to make calls.");
+    }
+    let Some(caller_id) = state.caller_id.as_deref() else {
+        tracing::error!("call refused: no caller ID configured (PIPHONE_CALLER_ID)");
+        return refuse("No caller ID is configured, so the call cannot be placed.");
+    };
+    let to = form.get("To").unwrap_or("");
+    match state.policy.check(to) {
+        Ok(number) => {
+            tracing::info!(user = %user.username, to = %number, "dialling");
+            twiml(
+                VoiceResponse::new()
+                    .say(Say::new(format!("Calling {}", number.spoken())))
+                    .dial(
+                        Dial::new()
+                            .caller_id(caller_id)
+                            .answer_on_bridge(true)
+                            .number(Number::new(number.e164())),
+                    ),
+            )
+        }
+        Err(refusal) => {
+            tracing::warn!(user = %user.username, to = %to, reason = refusal.code(), "call refused");
+            refuse(&format!("Sorry, {refusal}. Goodbye."))
+        }
+    }
+}
+
+/// `POST /voice/incoming`, the station number's Voice URL: ring the browsers of online users who may take calls.
+#[tracing::instrument(skip_all, fields(call_sid = form.get("CallSid").unwrap_or("")))]
+pub async fn ring_browsers(State(state): State<AppState>, form: TwilioForm) -> Response {
+    let mut takers = Vec::new();
+    for identity in state.presence.online() {
+        if let Ok(Some(user)) = state.store.user_by_name(&identity).await
+            && !user.disabled
+            && user.role.can_take_calls()
+        {
+            takers.push(user.username);
+        }
+        if takers.len() == MAX_CLIENTS_RUNG {
+            break;
+        }
+    }
+    if takers.is_empty() {
+        return refuse(
+            "Nobody is available to take your call right now. Please try again later. Goodbye.",
+        );
+    }
+    let mut dial = Dial::new().timeout(30);
+    if let Some(from) = form.get("From").filter(|f| f.starts_with('+')) {
+        dial = dial.caller_id(from);
+    }
+    for identity in &takers {
+        dial = dial.client(Client::new(identity));
+    }
+    tracing::info!(
+        from = form.get("From").unwrap_or(""),
+        rung = takers.len(),
+        "incoming call"
+    );
+    twiml(VoiceResponse::new().dial(dial))
+}

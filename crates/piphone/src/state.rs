@@ -1,0 +1,72 @@
+//! The one cloneable state every handler gets.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use url::Url;
+
+use crate::auth::LoginLimiter;
+use crate::domain::DialPolicy;
+use crate::settings::{Settings, TwilioSettings};
+use crate::store::Store;
+
+/// Shared state; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub settings: Arc<Settings>,
+    pub store: Store,
+    /// The Twilio account in use: the real one, or the sandbox's own credentials.
+    pub twilio: Arc<TwilioSettings>,
+    /// The base URL Twilio reaches; webhook signatures are checked against it plus the request's path and query.
+    pub public_url: Url,
+    /// Whether the listener speaks TLS (cookies get `Secure`, responses get HSTS).
+    pub tls: bool,
+    pub caller_id: Option<String>,
+    pub default_number: Option<String>,
+    pub policy: Arc<DialPolicy>,
+    pub limiter: Arc<LoginLimiter>,
+    pub presence: Arc<Presence>,
+}
+
+impl AppState {
+    pub fn sandbox(&self) -> bool {
+        self.settings.sandbox()
+    }
+}
+
+/// Which identities have a live browser phone: those that fetched an Access Token within its lifetime.
+/// Used to decide whose browsers ring for a call to the station.
+#[derive(Debug, Default)]
+pub struct Presence {
+    seen: Mutex<HashMap<String, Instant>>,
+}
+
+impl Presence {
+    pub fn touch(&self, identity: &str, ttl: Duration) {
+        let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
+        let now = Instant::now();
+        seen.retain(|_, until| *until > now);
+        seen.insert(identity.to_owned(), now + ttl);
+    }
+
+    pub fn forget(&self, identity: &str) {
+        self.seen
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(identity);
+    }
+
+    /// Identities online now, sorted.
+    pub fn online(&self) -> Vec<String> {
+        let now = Instant::now();
+        let seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
+        let mut ids: Vec<String> = seen
+            .iter()
+            .filter(|(_, u)| **u > now)
+            .map(|(k, _)| k.clone())
+            .collect();
+        ids.sort();
+        ids
+    }
+}

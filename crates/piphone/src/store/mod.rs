@@ -1,0 +1,40 @@
+//! Persistent state: users, sessions, and (later) bans and the call log.
+//!
+//! SQLite by default (WAL, `synchronous=FULL`, `busy_timeout`, created if missing); migrations are compiled into
+//! the binary and run at start-up. Every write is committed before the caller is answered, so a killed process
+//! loses nothing it acknowledged.
+
+mod sqlite;
+mod users;
+
+pub use sqlite::connect;
+pub use users::{NewUser, User};
+
+/// A store failure. Callers map it to a 500 without showing it to the user; the log gets the cause.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("database migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("a user named {0:?} already exists")]
+    UserExists(String),
+    #[error("no user named {0:?}")]
+    NoSuchUser(String),
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+}
+
+/// Handle to the database; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pub(crate) pool: sqlx::SqlitePool,
+}
+
+/// Seconds since the Unix epoch.
+pub fn now_unix() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or_default()
+}

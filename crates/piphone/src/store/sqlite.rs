@@ -1,0 +1,43 @@
+//! Opening the SQLite database and running the embedded migrations.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::SqlSafeStr;
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+
+use super::{Store, StoreError};
+
+fn migrator() -> Migrator {
+    let m = |version: i64, description: &'static str, sql: &'static str| {
+        Migration::new(
+            version,
+            description.into(),
+            MigrationType::Simple,
+            sql.into_sql_str(),
+            false,
+        )
+    };
+    Migrator::with_migrations(vec![m(
+        1,
+        "users and sessions",
+        include_str!("../../migrations/sqlite/0001_users_sessions.sql"),
+    )])
+}
+
+/// Opens (creating if missing) the database at `url` and brings its schema up to date.
+pub async fn connect(url: &str) -> Result<Store, StoreError> {
+    let options = SqliteConnectOptions::from_str(url)?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Full)
+        .busy_timeout(Duration::from_secs(5))
+        .foreign_keys(true);
+    let pool = SqlitePoolOptions::new()
+        .max_connections(4)
+        .connect_with(options)
+        .await?;
+    migrator().run(&pool).await?;
+    Ok(Store { pool })
+}
