@@ -149,15 +149,18 @@ async fn server_hangs_up_when_twiml_ends() {
 }
 
 #[tokio::test]
-async fn incoming_call_invites_the_registered_client_which_accepts() {
+async fn incoming_call_rings_every_listed_client_and_the_first_to_accept_wins() {
     let sb = TestSandbox::spawn().await;
     sb.twiml(
         "/voice/incoming",
-        r#"<Response><Dial action="/app/after"><Client>dj</Client></Dial></Response>"#,
+        r#"<Response><Dial action="/app/after"><Client>dj</Client><Client>producer</Client></Dial></Response>"#,
     );
     sb.twiml("/app/after", "<Response><Say>Thanks</Say></Response>");
     let mut ws = sb.registered("dj").await;
+    let mut producer = sb.registered("producer").await;
     let caller = sb.call_in("+15551230001").await;
+    let other = producer.expect("invite").await;
+    assert_eq!(other["parameters"]["To"], "client:producer");
     let invite = ws.expect("invite").await;
     let child = invite["callsid"].as_str().unwrap().to_owned();
     assert_eq!(invite["parameters"]["CallSid"], child.as_str());
@@ -176,6 +179,8 @@ async fn incoming_call_invites_the_registered_client_which_accepts() {
         .await;
     sb.wait_call(&caller, "bridged", |c| c["bridged_with"] == child.as_str())
         .await;
+    assert_eq!(producer.expect("cancel").await["callsid"], child.as_str());
+    assert_eq!(sb.call(&child).await["to"], "client:dj");
     sb.hang_up(&caller).await;
     assert_eq!(ws.expect("hangup").await["callsid"], child.as_str());
     let after = sb.wait_requests("/app/after", 1).await;

@@ -7,8 +7,8 @@ use serde_json::json;
 use tokio::sync::mpsc::UnboundedReceiver;
 
 use super::leg::{Flow, Leg, end_leg, perform};
-use super::twiml::{self, Dial, Target, Verb};
-use super::{Behaviour, CallRecord, Method, Party, Signal, Source, queue};
+use super::twiml::{self, ClientNoun, Dial, Target, Verb};
+use super::{Behaviour, CallRecord, ClientConn, Method, Party, Signal, Source, queue};
 use crate::sandbox::gateway::frame;
 use crate::sandbox::{ids, sdp};
 
@@ -54,7 +54,7 @@ impl Leg {
         }
         let outcome = match d.target.clone() {
             Target::Number(number) => self.dial_number(&d, &number).await,
-            Target::Client { identity, params } => self.dial_client(&d, &identity, &params).await,
+            Target::Clients(nouns) => self.dial_clients(&d, &nouns).await,
             Target::Queue { name, url } => self.dial_queue(&d, &name, url).await,
             Target::Nothing => Outcome::status("failed"),
         };
@@ -203,27 +203,29 @@ impl Leg {
         self.bridged_outcome(end, child, started, None)
     }
 
-    async fn dial_client(
-        &mut self,
-        d: &Dial,
-        identity: &str,
-        params: &[(String, String)],
-    ) -> Outcome {
+    async fn dial_clients(&mut self, d: &Dial, nouns: &[ClientNoun]) -> Outcome {
         let caller_id = self.caller_id(d);
-        let to = format!("client:{identity}");
-        let conns = self
-            .engine
-            .state()
-            .clients
-            .get(identity)
-            .cloned()
-            .unwrap_or_default();
+        let names: Vec<&str> = nouns.iter().map(|n| n.identity.as_str()).collect();
         self.engine.event(
             &self.sid,
             "dial",
-            json!({ "caller_id": caller_id, "client": identity }),
+            json!({ "caller_id": caller_id, "client": names.join(",") }),
         );
-        let Some(first) = conns.first().cloned() else {
+        // Every registered browser of every identity, with the noun that reaches it.
+        let targets: Vec<(ClientConn, &ClientNoun)> = {
+            let st = self.engine.state();
+            nouns
+                .iter()
+                .flat_map(|n| {
+                    st.clients
+                        .get(&n.identity)
+                        .into_iter()
+                        .flatten()
+                        .map(move |c| (c.clone(), n))
+                })
+                .collect()
+        };
+        let Some((first, first_noun)) = targets.first().cloned() else {
             return Outcome::status("no-answer");
         };
         let party = Party::Browser {
@@ -231,27 +233,29 @@ impl Leg {
             tx: first.tx.clone(),
             answer_sdp: None,
         };
+        let to = format!("client:{}", first_noun.identity);
         let (child, mut child_rx) = self.child(&caller_id, &to, party);
         self.engine.event(&child, "ringing", json!({}));
-        let invite = frame(
-            "invite",
-            json!({
-                "callsid": child,
-                "sdp": sdp::offer(),
-                "parameters": {
-                    "CallSid": child,
-                    "From": caller_id,
-                    "To": to,
-                    "AccountSid": self.engine.creds.account_sid,
-                    "Params": serde_urlencoded::to_string(params).unwrap_or_default(),
-                },
-            }),
-        );
-        for c in &conns {
-            let _ = c.tx.send(invite.clone());
+        let offer = sdp::offer();
+        for (conn, noun) in &targets {
+            let invite = frame(
+                "invite",
+                json!({
+                    "callsid": child,
+                    "sdp": offer,
+                    "parameters": {
+                        "CallSid": child,
+                        "From": caller_id,
+                        "To": format!("client:{}", noun.identity),
+                        "AccountSid": self.engine.creds.account_sid,
+                        "Params": serde_urlencoded::to_string(&noun.params).unwrap_or_default(),
+                    },
+                }),
+            );
+            let _ = conn.tx.send(invite);
         }
         let cancel_all = |except: Option<u64>| {
-            for c in conns.iter().filter(|c| Some(c.conn_id) != except) {
+            for (c, _) in targets.iter().filter(|(c, _)| Some(c.conn_id) != except) {
                 let _ = c.tx.send(frame("cancel", json!({ "callsid": child })));
             }
         };
@@ -305,9 +309,10 @@ impl Leg {
             }
         };
         cancel_all(Some(answered_by));
-        if let Some(c) = conns.iter().find(|c| c.conn_id == answered_by) {
-            let tx = c.tx.clone();
+        if let Some((c, noun)) = targets.iter().find(|(c, _)| c.conn_id == answered_by) {
+            let (tx, to) = (c.tx.clone(), format!("client:{}", noun.identity));
             self.engine.update(&child, |rec| {
+                rec.to = to;
                 rec.party = Party::Browser {
                     conn_id: answered_by,
                     tx,

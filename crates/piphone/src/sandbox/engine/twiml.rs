@@ -45,12 +45,16 @@ pub struct Dial {
 }
 
 #[derive(Debug, Clone)]
+pub struct ClientNoun {
+    pub identity: String,
+    pub params: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone)]
 pub enum Target {
     Number(String),
-    Client {
-        identity: String,
-        params: Vec<(String, String)>,
-    },
+    /// One or more `<Client>` nouns, rung at once (the first browser to answer wins).
+    Clients(Vec<ClientNoun>),
     Queue {
         name: String,
         url: Option<(Url, Method)>,
@@ -124,28 +128,36 @@ fn flag(el: &Element, name: &str) -> bool {
         .is_some_and(|v| v.eq_ignore_ascii_case("true"))
 }
 
+fn client_noun(n: &Element) -> ClientNoun {
+    let identity = n
+        .children
+        .iter()
+        .find(|c| c.name == "Identity")
+        .map_or_else(|| proto::text(n).to_owned(), |c| proto::text(c).to_owned());
+    let params = n
+        .children
+        .iter()
+        .filter(|c| c.name == "Parameter")
+        .filter_map(|c| {
+            Some((
+                c.attr("name")?.to_owned(),
+                c.attr("value").unwrap_or("").to_owned(),
+            ))
+        })
+        .collect();
+    ClientNoun { identity, params }
+}
+
 fn dial(el: &Element, base: &Url) -> Dial {
     let target = match el.children.first() {
         Some(n) if n.name == "Number" => Target::Number(proto::text(n).to_owned()),
-        Some(n) if n.name == "Client" => {
-            let identity = n
-                .children
+        Some(n) if n.name == "Client" => Target::Clients(
+            el.children
                 .iter()
-                .find(|c| c.name == "Identity")
-                .map_or_else(|| proto::text(n).to_owned(), |c| proto::text(c).to_owned());
-            let params = n
-                .children
-                .iter()
-                .filter(|c| c.name == "Parameter")
-                .filter_map(|c| {
-                    Some((
-                        c.attr("name")?.to_owned(),
-                        c.attr("value").unwrap_or("").to_owned(),
-                    ))
-                })
-                .collect();
-            Target::Client { identity, params }
-        }
+                .filter(|c| c.name == "Client")
+                .map(client_noun)
+                .collect(),
+        ),
         Some(n) if n.name == "Queue" => Target::Queue {
             name: proto::text(n).to_owned(),
             url: url_attr(n, "url", "method", base),
