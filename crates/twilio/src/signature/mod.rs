@@ -5,8 +5,10 @@
 //! order and each of its *distinct* values in sorted order, by `name + value`. It is signed with
 //! HMAC-SHA1 keyed by the auth token (or HMAC-SHA256 when the request carries
 //! `X-Twilio-Webhooks-Signature-Settings: key=…,algorithm=HMAC_SHA256`) and base64-encoded.
-//! A signature is accepted when it matches the URL either without or with its default port (see
-//! [`pyurl`] for exactly how Python rewrites the URL).
+//! A signature is accepted when it matches the URL either without its port or with the default
+//! one, exactly as twilio-python builds those two variants: through `urlparse(..).geturl()`
+//! (scheme lower-cased, empty `?`/`#`/`;` markers dropped), removing *any* port including a
+//! non-default one, and adding `:443` (https) or `:80` (otherwise) only when there is none.
 
 mod form;
 mod pyurl;

@@ -3,6 +3,7 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, Mac};
+use serde::Serialize;
 use sha2::Sha256;
 
 type HmacSha256 = Hmac<Sha256>;
@@ -50,4 +51,47 @@ pub(crate) fn verify(signing_input: &str, signature: &[u8], secret: &[u8]) -> bo
     let mut mac = HmacSha256::new_from_slice(secret).expect("HMAC takes any key");
     mac.update(signing_input.as_bytes());
     mac.verify_slice(signature).is_ok()
+}
+
+/// JSON as PyJWT writes it (`json.dumps(..., separators=(",", ":"))`, `ensure_ascii=True`):
+/// compact, non-ASCII as lowercase `\uXXXX` escapes (UTF-16 pairs beyond the BMP), so tokens
+/// are byte-identical to twilio-python's for the same claims.
+pub(crate) fn to_ascii_json<T: Serialize>(value: &T) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut ser = serde_json::Serializer::with_formatter(&mut out, AsciiFormatter);
+    value.serialize(&mut ser).expect("token JSON serialises");
+    out
+}
+
+struct AsciiFormatter;
+
+impl serde_json::ser::Formatter for AsciiFormatter {
+    fn write_string_fragment<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> std::io::Result<()> {
+        for c in fragment.chars() {
+            if c.is_ascii() {
+                writer.write_all(&[c as u8])?;
+            } else {
+                let mut units = [0u16; 2];
+                for unit in c.encode_utf16(&mut units) {
+                    write!(writer, "\\u{unit:04x}")?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn escapes_like_python_json_dumps() {
+        // json.dumps({"i": "zoë ☎ 😀\"\n"}, separators=(",", ":"))
+        let v = serde_json::json!({"i": "zoë ☎ 😀\"\n"});
+        let want = r#"{"i":"zo\u00eb \u260e \ud83d\ude00\"\n"}"#;
+        assert_eq!(String::from_utf8(super::to_ascii_json(&v)).unwrap(), want);
+    }
 }

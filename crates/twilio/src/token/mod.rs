@@ -148,8 +148,8 @@ impl AccessToken {
             nbf: Some(now_unix),
             sub: self.account_sid.clone(),
         };
-        let header = serde_json::to_vec(&header).expect("header serialises");
-        let payload = serde_json::to_vec(&claims).expect("claims serialise");
+        let header = jwt::to_ascii_json(&header);
+        let payload = jwt::to_ascii_json(&claims);
         Ok(jwt::sign(&header, &payload, self.api_key_secret.as_bytes()))
     }
 
