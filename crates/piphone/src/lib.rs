@@ -13,6 +13,7 @@ pub mod routes;
 pub mod sandbox;
 pub mod server;
 pub mod settings;
+pub mod sounds;
 pub mod startup;
 pub mod state;
 pub mod store;
