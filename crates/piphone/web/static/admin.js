@@ -5,7 +5,7 @@ import { api, showModeBanner } from './common.js';
 const ROLES = {
   admin: 'Admin — everything, including this page',
   host: 'Host — calls out and takes calls',
-  screener: 'Screener — takes calls',
+  screener: 'Screener — screens the call-in queue',
   caller: 'Caller — calls out only',
 };
 
@@ -85,6 +85,7 @@ async function loadUsers() {
 async function loadRefusals() {
   const { refusals } = await api('/api/admin/refusals');
   document.getElementById('refusals-empty').hidden = refusals.length > 0;
+  document.querySelector('[data-testid="refusals"]').hidden = refusals.length === 0;
   refusalRows.replaceChildren(
     ...refusals.map((r) =>
       el(
