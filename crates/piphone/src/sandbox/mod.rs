@@ -69,6 +69,15 @@ impl Sandbox {
         &self.engine.creds
     }
 
+    /// Simulated listeners phone the station number: `count` calls from consecutive numbers starting at
+    /// `from`. Returns their CallSids. (The page's sandbox panel uses this through the app's session-checked
+    /// `/api/sandbox/call-in`; the CLI and tests use the control API.)
+    pub fn call_in(&self, from: &str, count: u32) -> Vec<String> {
+        (0..count)
+            .map(|n| self.engine.call_in(&control::nth_number(from, n)))
+            .collect()
+    }
+
     /// `/signal`, `/2010-04-01/…` and `/sandbox/…`, state applied.
     pub fn router(&self) -> Router {
         Router::new()
