@@ -7,6 +7,7 @@ mod helpers;
 mod login;
 mod props;
 mod reliability;
+mod route_inventory;
 mod secrets;
 mod token;
 mod voice;
