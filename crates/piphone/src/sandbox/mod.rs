@@ -69,6 +69,18 @@ impl Sandbox {
         &self.engine.creds
     }
 
+    /// `count` simulated listeners call the station from consecutive numbers starting at `from`
+    /// (what `POST /sandbox/call-in` does; for the app's own session-authenticated panel route).
+    /// Returns `(call_sid, from)` pairs.
+    pub fn call_in(&self, from: &str, count: u32) -> Vec<(String, String)> {
+        (0..count)
+            .map(|i| {
+                let from = control::nth_number(from, i);
+                (self.engine.call_in(&from), from)
+            })
+            .collect()
+    }
+
     /// `/signal`, `/2010-04-01/…` and `/sandbox/…`, state applied.
     pub fn router(&self) -> Router {
         Router::new()
