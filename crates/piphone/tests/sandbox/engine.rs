@@ -233,3 +233,53 @@ async fn dial_queue_bridges_the_front_caller_and_star_continues_at_action() {
         "the DJ stays on the line"
     );
 }
+
+#[tokio::test]
+async fn redirect_hangup_reject_and_a_redirect_loop() {
+    let sb = TestSandbox::spawn().await;
+    sb.twiml(
+        "/voice/incoming",
+        "<Response><Say>One</Say><Redirect>/app/two</Redirect></Response>",
+    );
+    sb.twiml(
+        "/app/two",
+        r#"<Response><Pause length="1"/><Hangup/><Say>never</Say></Response>"#,
+    );
+    let sid = sb.call_in("+15551230001").await;
+    let call = sb.wait_status(&sid, "completed").await;
+    let kinds: Vec<&str> = call["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "ringing", "webhook", "answered", "say", "redirect", "webhook", "pause", "hangup"
+        ],
+        "{call:#}"
+    );
+    assert_eq!(events(&call, "hangup")[0]["by"], "twiml");
+    assert_eq!(
+        sb.requests_to("/app/two")[0].param("CallStatus"),
+        Some("in-progress")
+    );
+
+    sb.twiml(
+        "/voice/incoming",
+        r#"<Response><Reject reason="busy"/></Response>"#,
+    );
+    let sid = sb.call_in("+15551230002").await;
+    let call = sb.wait_status(&sid, "busy").await;
+    assert_eq!(events(&call, "reject")[0]["reason"], "busy");
+    assert!(events(&call, "answered").is_empty());
+
+    sb.twiml(
+        "/voice/incoming",
+        "<Response><Redirect>/voice/incoming</Redirect></Response>",
+    );
+    let sid = sb.call_in("+15551230003").await;
+    let call = sb.wait_status(&sid, "completed").await;
+    assert_eq!(events(&call, "error")[0]["message"], "redirect loop");
+}

@@ -237,6 +237,7 @@ impl Engine {
             ("From".to_owned(), from.to_owned()),
             ("To".to_owned(), to),
         ];
+        self.event(&sid, "ringing", json!({}));
         let url = self.webhook_url("/voice/incoming");
         leg::spawn(
             self.clone(),
@@ -277,6 +278,7 @@ impl Engine {
             ("To".to_owned(), to.to_owned()),
         ];
         params.extend(custom.into_iter().filter(|(k, _)| k != "To"));
+        self.event(&sid, "ringing", json!({}));
         before_start(&sid);
         let url = self.webhook_url("/voice");
         leg::spawn(
