@@ -215,3 +215,59 @@ async fn rejected_incoming_call_is_busy_and_unanswered_is_cancelled() {
     sb.hang_up(&caller).await;
     assert_eq!(ws.expect("cancel").await["callsid"], child.as_str());
 }
+
+#[tokio::test]
+async fn answer_on_bridge_holds_the_answer_until_the_far_end_picks_up() {
+    let sb = TestSandbox::spawn().await;
+    sb.phone("+15557770009", "answer", 2000).await;
+    sb.twiml(
+        "/voice",
+        r#"<Response><Dial answerOnBridge="true"><Number>+15557770009</Number></Dial></Response>"#,
+    );
+    let mut ws = sb.registered("alice").await;
+    ws.send(
+        "invite",
+        json!({ "callsid": "TJS2", "sdp": OFFER, "twilio": {} }),
+    )
+    .await;
+    let sid = ws.expect("ringing").await["callsid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let ringing = sb.call(&sid).await;
+    assert_eq!(ringing["status"], "ringing", "{ringing:#}");
+    ws.expect("answer").await;
+    let call = sb.call(&sid).await;
+    let kinds: Vec<&str> = call["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    let (dial, answered) = (
+        kinds.iter().position(|k| *k == "dial").unwrap(),
+        kinds.iter().position(|k| *k == "answered").unwrap(),
+    );
+    assert!(dial < answered, "answered only once bridged: {kinds:?}");
+    assert!(!call["bridged_with"].is_null(), "{call:#}");
+}
+
+#[tokio::test]
+async fn the_gateway_sends_a_heartbeat_within_15_seconds() {
+    use futures_util::StreamExt;
+    let sb = TestSandbox::spawn().await;
+    let url = format!("ws://{}/signal", sb.base.authority());
+    let (mut stream, _) = tokio_tungstenite::connect_async(url).await.unwrap();
+    let first = tokio::time::timeout(std::time::Duration::from_secs(1), stream.next())
+        .await
+        .expect("a heartbeat right after the upgrade")
+        .unwrap()
+        .unwrap();
+    assert_eq!(first.into_text().unwrap().as_str(), "\n");
+    let next = tokio::time::timeout(std::time::Duration::from_secs(15), stream.next())
+        .await
+        .expect("another heartbeat within 15 s")
+        .unwrap()
+        .unwrap();
+    assert_eq!(next.into_text().unwrap().as_str(), "\n");
+}
