@@ -7,6 +7,7 @@
 
 mod calls;
 mod dial;
+mod enqueue;
 mod leg;
 pub mod queue;
 mod timing;
