@@ -1,5 +1,6 @@
 //! The router: every route piphone serves, grouped by resource, and the layers around them.
 
+mod admin;
 mod health;
 mod login;
 mod middleware;
@@ -21,13 +22,14 @@ use crate::state::AppState;
 pub const PUBLIC_ROUTES: &[&str] = &["/healthz", "/login", "/static/{*path}"];
 
 /// Twilio's webhooks: public, but only with a valid `X-Twilio-Signature`.
-pub const WEBHOOK_ROUTES: &[&str] = &["/voice", "/voice/incoming"];
+pub const WEBHOOK_ROUTES: &[&str] = &["/voice", "/voice/incoming", "/voice/dial-ended"];
 
 /// The app's own routes (the sandbox, when on, is merged in by the caller).
 pub fn router(state: AppState) -> Router {
     let webhooks = Router::new()
         .route("/voice", post(voice::dial_twiml))
-        .route("/voice/incoming", post(voice::ring_browsers));
+        .route("/voice/incoming", post(voice::ring_browsers))
+        .route("/voice/dial-ended", post(voice::dial_ended));
 
     let app = Router::new()
         .route("/healthz", get(health::healthz))
@@ -37,6 +39,13 @@ pub fn router(state: AppState) -> Router {
         .route("/api/me", get(pages::me))
         .route("/api/check-number", get(numbers::check_number))
         .route("/token", get(token::token))
+        .route("/admin", get(admin::admin_page))
+        .route(
+            "/api/admin/users",
+            get(admin::list_users).post(admin::create_user),
+        )
+        .route("/api/admin/users/{name}", post(admin::update_user))
+        .route("/api/admin/refusals", get(admin::refusals))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::same_origin_posts,

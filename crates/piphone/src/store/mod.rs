@@ -4,9 +4,11 @@
 //! the binary and run at start-up. Every write is committed before the caller is answered, so a killed process
 //! loses nothing it acknowledged.
 
+mod dial_log;
 mod sqlite;
 mod users;
 
+pub use dial_log::Refusal;
 pub use sqlite::connect;
 pub use users::{NewUser, User};
 

@@ -19,11 +19,18 @@ fn migrator() -> Migrator {
             false,
         )
     };
-    Migrator::with_migrations(vec![m(
-        1,
-        "users and sessions",
-        include_str!("../../migrations/sqlite/0001_users_sessions.sql"),
-    )])
+    Migrator::with_migrations(vec![
+        m(
+            1,
+            "users and sessions",
+            include_str!("../../migrations/sqlite/0001_users_sessions.sql"),
+        ),
+        m(
+            3,
+            "dial log",
+            include_str!("../../migrations/sqlite/0003_dial_log.sql"),
+        ),
+    ])
 }
 
 /// Opens (creating if missing) the database at `url` and brings its schema up to date.

@@ -43,6 +43,9 @@ pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
         ("PIPHONE_TWILIO_APP_SID", APP_SID),
         ("PIPHONE_CALLER_ID", CALLER_ID),
         ("PIPHONE_DIAL_COUNTRIES", "US,GB"),
+        // Test calls never end (no Twilio to send the Dial action): limits are tested where they are set low.
+        ("PIPHONE_MAX_CONCURRENT_CALLS", "100000"),
+        ("PIPHONE_MAX_CALLS_PER_DAY", "100000"),
     ]
     .iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))
