@@ -64,7 +64,7 @@ export async function startServer({ env = {}, timeoutMs = 30_000 } = {}) {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'piphone-test-'));
   const childEnv = {
     ...process.env,
-    RUST_LOG: process.env.RUST_LOG || 'info',
+    PIPHONE_LOG: process.env.PIPHONE_LOG || 'info',
     PIPHONE_LISTEN: '127.0.0.1:0',
     PIPHONE_DATA_DIR: dataDir,
     PIPHONE_ADMIN_PASSWORD: ADMIN_PASSWORD,

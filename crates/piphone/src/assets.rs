@@ -6,7 +6,8 @@
 //!   revalidated on every load (`no-cache` + `ETag`, so a new binary is picked up at once).
 //! * `GET /static/sounds/<name>.wav` serves a sound from [`crate::sounds`].
 //! * [`page`] returns `web/pages/<name>.html` for the routes that show a page (behind login where needed), with
-//!   `Cache-Control: no-store` and the pages' Content-Security-Policy (no inline script or style anywhere).
+//!   `Cache-Control: no-store`. The Content-Security-Policy (`script-src 'self'`, no inline script or style, which
+//!   the pages honour: see the test below) is set for every response by the router's security-headers layer.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -23,13 +24,6 @@ use crate::sounds;
 #[derive(rust_embed::Embed)]
 #[folder = "web/"]
 struct Web;
-
-/// The Content-Security-Policy sent with every page. The Voice SDK talks to Twilio over `wss://` and `https://`
-/// (`*.twilio.com`); in sandbox mode it talks to this server (`'self'`, which covers `wss:` on the same host).
-pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
-     img-src 'self' data:; media-src 'self' blob: data:; \
-     connect-src 'self' wss://*.twilio.com https://*.twilio.com; \
-     frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'";
 
 const REVALIDATE: &str = "no-cache";
 const CACHE_A_DAY: &str = "public, max-age=86400";
@@ -100,18 +94,6 @@ pub fn page(name: &str) -> Option<Response> {
         HeaderValue::from_static("text/html; charset=utf-8"),
     );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CONTENT_SECURITY_POLICY),
-    );
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    h.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("same-origin"),
-    );
     Some(response)
 }
 
@@ -277,7 +259,7 @@ mod tests {
     }
 
     #[test]
-    fn pages_are_html_never_cached_and_carry_the_csp() {
+    fn pages_are_html_and_never_cached() {
         for name in ["index", "login"] {
             let res = page(name).unwrap_or_else(|| panic!("{name}: missing"));
             let h = res.headers();
@@ -286,7 +268,6 @@ mod tests {
                 "text/html; charset=utf-8"
             );
             assert_eq!(header_of(h, header::CACHE_CONTROL), "no-store");
-            assert!(header_of(h, header::CONTENT_SECURITY_POLICY).contains("script-src 'self'"));
         }
     }
 
