@@ -271,3 +271,36 @@ async fn the_gateway_sends_a_heartbeat_within_15_seconds() {
         .unwrap();
     assert_eq!(next.into_text().unwrap().as_str(), "\n");
 }
+
+#[tokio::test]
+async fn a_token_that_runs_out_unregisters_with_31205_until_the_next_listen() {
+    let sb = TestSandbox::spawn().await;
+    let mut ws = sb.ws().await;
+    ws.send(
+        "listen",
+        json!({ "token": sb.token("alice", 2, now()), "browserinfo": {}, "reconnectTimeout": 0 }),
+    )
+    .await;
+    ws.expect("connected").await;
+    ws.send("register", json!({ "media": { "audio": true } }))
+        .await;
+    ws.expect("ready").await;
+    assert_eq!(ws.expect("error").await["error"]["code"], 31205);
+    sb.twiml(
+        "/voice/incoming",
+        r#"<Response><Dial timeout="1" action="/app/after"><Client>alice</Client></Dial></Response>"#,
+    );
+    sb.call_in("+15551230001").await;
+    let after = &sb.wait_requests("/app/after", 1).await[0];
+    assert_eq!(
+        after.param("DialCallStatus"),
+        Some("no-answer"),
+        "no longer registered"
+    );
+    ws.send(
+        "listen",
+        json!({ "token": sb.valid_token("alice"), "browserinfo": {}, "reconnectTimeout": 0 }),
+    )
+    .await;
+    ws.expect("connected").await;
+}
