@@ -156,10 +156,14 @@ impl Engine {
     }
 
     /// `<webhook_base>` joined with `path` (e.g. `/voice`).
+    /// Keeps a path prefix of the base (`https://host/piphone` + `/voice` → `https://host/piphone/voice`).
     pub fn webhook_url(&self, path: &str) -> Url {
-        let mut url = self.opts.webhook_base.clone();
-        url.set_path(path);
-        url
+        let mut base = self.opts.webhook_base.clone();
+        if !base.path().ends_with('/') {
+            let with_slash = format!("{}/", base.path());
+            base.set_path(&with_slash);
+        }
+        base.join(path.trim_start_matches('/')).unwrap_or(base)
     }
 
     /// Adds a leg and returns its signal receiver (whoever drives the leg keeps it).
@@ -294,5 +298,47 @@ impl Engine {
             },
         );
         sid
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn engine(base: &str) -> Engine {
+        let opts = SandboxOptions {
+            webhook_base: base.parse().unwrap(),
+            accept_invalid_certs: false,
+            speed: 1.0,
+        };
+        Engine::new(Credentials::generate(), opts, Timing::default())
+    }
+
+    #[test]
+    fn webhook_urls_keep_the_base_path() {
+        for (base, want) in [
+            (
+                "https://127.0.0.1:8443",
+                "https://127.0.0.1:8443/voice/incoming",
+            ),
+            (
+                "https://127.0.0.1:8443/",
+                "https://127.0.0.1:8443/voice/incoming",
+            ),
+            (
+                "https://example.org/piphone",
+                "https://example.org/piphone/voice/incoming",
+            ),
+            (
+                "https://example.org/piphone/",
+                "https://example.org/piphone/voice/incoming",
+            ),
+        ] {
+            assert_eq!(
+                engine(base).webhook_url("/voice/incoming").as_str(),
+                want,
+                "base {base}"
+            );
+        }
     }
 }
