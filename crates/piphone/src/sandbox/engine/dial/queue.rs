@@ -25,7 +25,14 @@ impl Leg {
         let deadline = Instant::now() + self.engine.timing.scaled(d.timeout_s * 1000);
         let (member, queue_sid, queue_time) = loop {
             if let Some(found) = queue::take_front(&self.engine, name, &self.sid) {
-                break found;
+                let dequeued = Signal::Dequeued {
+                    by: self.sid.clone(),
+                };
+                // A caller who hung up a moment ago cannot be bridged: take the next one.
+                if self.engine.signal(&found.0, dequeued) {
+                    break found;
+                }
+                continue;
             }
             if Instant::now() >= deadline {
                 return Outcome::status("no-answer");
@@ -41,12 +48,6 @@ impl Leg {
                 };
             }
         };
-        self.engine.signal(
-            &member,
-            Signal::Dequeued {
-                by: self.sid.clone(),
-            },
-        );
         if let Some((url, method)) = url {
             let mut params = self
                 .engine
