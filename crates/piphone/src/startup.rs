@@ -99,6 +99,7 @@ impl Application {
             policy: Arc::new(policy),
             limiter: Arc::new(LoginLimiter::new()),
             presence: Arc::new(Presence::default()),
+            sandbox: sandbox.clone(),
         };
         let mut router = crate::routes::router(state.clone());
         if let Some(sb) = &sandbox {

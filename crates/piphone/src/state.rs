@@ -27,11 +27,13 @@ pub struct AppState {
     pub policy: Arc<DialPolicy>,
     pub limiter: Arc<LoginLimiter>,
     pub presence: Arc<Presence>,
+    /// The sandbox, in sandbox mode only.
+    pub sandbox: Option<crate::sandbox::Sandbox>,
 }
 
 impl AppState {
     pub fn sandbox(&self) -> bool {
-        self.settings.sandbox()
+        self.sandbox.is_some()
     }
 }
 

@@ -69,15 +69,12 @@ impl Sandbox {
         &self.engine.creds
     }
 
-    /// `count` simulated listeners call the station from consecutive numbers starting at `from`
-    /// (what `POST /sandbox/call-in` does; for the app's own session-authenticated panel route).
-    /// Returns `(call_sid, from)` pairs.
-    pub fn call_in(&self, from: &str, count: u32) -> Vec<(String, String)> {
+    /// Simulated listeners phone the station number: `count` calls from consecutive numbers starting at
+    /// `from`. Returns their CallSids. (The page's sandbox panel uses this through the app's session-checked
+    /// `/api/sandbox/call-in`; the CLI and tests use the control API.)
+    pub fn call_in(&self, from: &str, count: u32) -> Vec<String> {
         (0..count)
-            .map(|i| {
-                let from = control::nth_number(from, i);
-                (self.engine.call_in(&from), from)
-            })
+            .map(|n| self.engine.call_in(&control::nth_number(from, n)))
             .collect()
     }
 

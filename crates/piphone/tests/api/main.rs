@@ -5,6 +5,8 @@ mod crash;
 mod dial_policy;
 mod helpers;
 mod login;
+mod props;
+mod secrets;
 mod token;
 mod voice;
 mod webhook_fuzz;

@@ -102,7 +102,8 @@ async fn call_in(_: ControlAuth, State(sb): State<Sandbox>, Json(req): Json<Call
     let calls: Vec<Value> = sb
         .call_in(&req.from, req.count)
         .into_iter()
-        .map(|(call_sid, from)| json!({ "call_sid": call_sid, "from": from }))
+        .enumerate()
+        .map(|(i, call_sid)| json!({ "call_sid": call_sid, "from": nth_number(&req.from, i as u32) }))
         .collect();
     Json(json!({ "calls": calls })).into_response()
 }
