@@ -172,7 +172,7 @@ impl Leg {
     async fn bridged_to(&mut self, by: &str) -> Left {
         loop {
             match self.rx.recv().await {
-                Some(Signal::Unbridged { .. }) => return Left::Bridged { still_up: true },
+                Some(Signal::Unbridged) => return Left::Bridged { still_up: true },
                 None | Some(Signal::Hangup { .. }) => {
                     self.engine.signal(
                         by,

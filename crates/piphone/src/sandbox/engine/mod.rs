@@ -23,7 +23,7 @@ use tokio::sync::mpsc;
 use url::Url;
 
 pub use calls::{CallRecord, Party};
-pub use queue::{Member, Queue};
+pub use queue::Queue;
 pub use timing::{DEFAULT_RING_MS, Timing};
 
 use super::{Credentials, SandboxOptions, ids};
@@ -44,7 +44,7 @@ pub enum Signal {
     /// A `<Dial><Queue>` on leg `by` took this queued leg out of its queue.
     Dequeued { by: String },
     /// The other side ended the bridge this leg was in.
-    Unbridged { by: String },
+    Unbridged,
     /// The leg bridged with this one hung up.
     PeerHangup { sid: String },
 }

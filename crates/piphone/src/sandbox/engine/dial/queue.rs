@@ -78,12 +78,7 @@ impl Leg {
                 }
             };
             if let Err(i) = self.race(announce).await {
-                self.engine.signal(
-                    &member,
-                    Signal::Unbridged {
-                        by: self.sid.clone(),
-                    },
-                );
+                self.engine.signal(&member, Signal::Unbridged);
                 let flow = self.interrupted(i);
                 return Outcome {
                     caller: Some(flow),
@@ -96,12 +91,7 @@ impl Leg {
         let started = Instant::now();
         let end = self.bridge(d, &member, None).await;
         if !matches!(end, BridgeEnd::Callee) {
-            self.engine.signal(
-                &member,
-                Signal::Unbridged {
-                    by: self.sid.clone(),
-                },
-            );
+            self.engine.signal(&member, Signal::Unbridged);
         }
         self.bridged_outcome(end, member, started, Some(queue_sid))
     }
