@@ -6,6 +6,7 @@ mod dial_policy;
 mod helpers;
 mod login;
 mod props;
+mod reliability;
 mod secrets;
 mod token;
 mod voice;
