@@ -87,3 +87,40 @@ async fn a_panicking_handler_becomes_a_500_and_the_server_keeps_serving() {
         );
     }
 }
+
+#[tokio::test]
+async fn oversized_and_stalled_webhooks_are_cut_off() {
+    let app = spawn_app().await;
+    let huge = format!("From=client%3Aadmin&To={}", "1".repeat(70 * 1024));
+    let res = app
+        .client
+        .post(app.at("/voice"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("X-Twilio-Signature", "x")
+        .body(huge)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 413, "body over the webhook limit");
+
+    // A client that sends the headers and then stalls is answered 408, not held forever.
+    let addr = app.url.trim_start_matches("http://").to_owned();
+    let mut conn = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let head = format!(
+        "POST /voice HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/x-www-form-urlencoded\r\n\
+         X-Twilio-Signature: x\r\nContent-Length: 100\r\n\r\nFrom="
+    );
+    conn.write_all(head.as_bytes()).await.unwrap();
+    let mut buf = vec![0u8; 512];
+    let started = std::time::Instant::now();
+    let n = tokio::time::timeout(
+        piphone::routes::WEBHOOK_TIMEOUT + Duration::from_secs(5),
+        conn.read(&mut buf),
+    )
+    .await
+    .expect("answered before the test's own deadline")
+    .unwrap();
+    let answer = String::from_utf8_lossy(&buf[..n]);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(started.elapsed() >= piphone::routes::WEBHOOK_TIMEOUT - Duration::from_millis(500));
+}
