@@ -81,6 +81,8 @@ pub struct Settings {
     pub sandbox_speed: f64,
     /// Where the settings file was read from, if one was.
     pub config_file: Option<PathBuf>,
+    /// The radio call-in: queue, greeting, hold music, incoming mode.
+    pub callin: crate::callin::CallinSettings,
 }
 
 /// A setting that could not be used, with the name the operator wrote.
@@ -125,6 +127,8 @@ struct FileSettings {
     dial_countries: Option<Vec<String>>,
     admin_password: Option<String>,
     sandbox_speed: Option<f64>,
+    #[serde(flatten)]
+    callin: crate::callin::settings::FileCallin,
     #[serde(flatten)]
     unknown: BTreeMap<String, toml::Value>,
 }
@@ -179,6 +183,7 @@ impl Settings {
         };
         for key in env.keys() {
             if !ENV_NAMES.contains(&key.as_str())
+                && !crate::callin::settings::ENV_NAMES.contains(&key.as_str())
                 && !key.starts_with("PIPHONE_TEST")
                 && !key.starts_with("PIPHONE_KIOSK")
             {
@@ -298,6 +303,8 @@ impl Settings {
             });
         }
 
+        let callin = crate::callin::CallinSettings::from_sources(env, &file.callin)?;
+
         Ok((
             Settings {
                 listen,
@@ -314,6 +321,7 @@ impl Settings {
                     .map(Secret::new),
                 sandbox_speed,
                 config_file,
+                callin,
             },
             warnings,
         ))
@@ -358,6 +366,7 @@ impl Settings {
             ),
             ("sandbox_speed".into(), self.sandbox_speed.to_string()),
         ];
+        lines.extend(self.callin.lines());
         if let Some(t) = &self.twilio {
             lines.push(("twilio_account_sid".into(), t.account_sid.clone()));
             lines.push(("twilio_auth_token".into(), "***".into()));

@@ -1,5 +1,7 @@
 //! The router: every route piphone serves, grouped by resource, and the layers around them.
 
+mod callin;
+mod console;
 mod health;
 mod login;
 mod middleware;
@@ -21,13 +23,24 @@ use crate::state::AppState;
 pub const PUBLIC_ROUTES: &[&str] = &["/healthz", "/login", "/static/{*path}"];
 
 /// Twilio's webhooks: public, but only with a valid `X-Twilio-Signature`.
-pub const WEBHOOK_ROUTES: &[&str] = &["/voice", "/voice/incoming"];
+pub const WEBHOOK_ROUTES: &[&str] = &[
+    "/voice",
+    "/voice/incoming",
+    "/voice/wait",
+    "/voice/left",
+    "/voice/next",
+    "/voice/on-air",
+];
 
 /// The app's own routes (the sandbox, when on, is merged in by the caller).
 pub fn router(state: AppState) -> Router {
     let webhooks = Router::new()
         .route("/voice", post(voice::dial_twiml))
-        .route("/voice/incoming", post(voice::ring_browsers));
+        .route("/voice/incoming", post(callin::station_call))
+        .route("/voice/wait", post(callin::hold))
+        .route("/voice/left", post(callin::left_queue))
+        .route("/voice/next", post(callin::next_caller))
+        .route("/voice/on-air", post(callin::on_air));
 
     let app = Router::new()
         .route("/healthz", get(health::healthz))
@@ -37,6 +50,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/me", get(pages::me))
         .route("/api/check-number", get(numbers::check_number))
         .route("/token", get(token::token))
+        .route("/console", get(console::console_page))
+        .route("/queue-status", get(console::queue_status))
+        .route("/events", get(console::events))
+        .route("/api/callin/hangup", post(console::hangup_caller))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::same_origin_posts,

@@ -19,11 +19,18 @@ fn migrator() -> Migrator {
             false,
         )
     };
-    Migrator::with_migrations(vec![m(
-        1,
-        "users and sessions",
-        include_str!("../../migrations/sqlite/0001_users_sessions.sql"),
-    )])
+    Migrator::with_migrations(vec![
+        m(
+            1,
+            "users and sessions",
+            include_str!("../../migrations/sqlite/0001_users_sessions.sql"),
+        ),
+        m(
+            2,
+            "bans",
+            include_str!("../../migrations/sqlite/0002_bans.sql"),
+        ),
+    ])
 }
 
 /// Opens (creating if missing) the database at `url` and brings its schema up to date.

@@ -43,6 +43,8 @@ pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
         ("PIPHONE_TWILIO_APP_SID", APP_SID),
         ("PIPHONE_CALLER_ID", CALLER_ID),
         ("PIPHONE_DIAL_COUNTRIES", "US,GB"),
+        // Never api.twilio.com from tests: a closed local port unless a test points it at a mock.
+        ("PIPHONE_TWILIO_API_URL", "http://127.0.0.1:9"),
     ]
     .iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))

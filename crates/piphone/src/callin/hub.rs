@@ -1,0 +1,66 @@
+//! The queue hub: the one [`Board`] behind a lock, and a `watch` channel that hands every change to every
+//! `/events` stream. A `watch` keeps only the latest value, so a browser that falls behind gets the newest
+//! picture, never a backlog; the JSON is made once per change, not once per browser.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use tokio::sync::watch;
+
+use super::CallinSettings;
+use super::board::{Board, Snapshot};
+
+/// Shared by the webhooks, the poller, `/queue-status` and `/events`.
+#[derive(Debug)]
+pub struct QueueHub {
+    board: Mutex<Board>,
+    tx: watch::Sender<Arc<str>>,
+}
+
+impl QueueHub {
+    pub fn new(settings: &CallinSettings) -> QueueHub {
+        let stale_after = settings.poll_interval * 3 + std::time::Duration::from_secs(10);
+        let board = Board::new(&settings.queue, settings.max_size, stale_after);
+        let (tx, _) = watch::channel(to_json(&board.snapshot()));
+        QueueHub {
+            board: Mutex::new(board),
+            tx,
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Board> {
+        self.board.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Changes the board and publishes the result to every subscriber.
+    pub fn update<R>(&self, change: impl FnOnce(&mut Board) -> R) -> R {
+        let mut board = self.lock();
+        let out = change(&mut board);
+        self.tx.send_replace(to_json(&board.snapshot()));
+        out
+    }
+
+    /// Reads the board without publishing.
+    pub fn read<R>(&self, look: impl FnOnce(&Board) -> R) -> R {
+        look(&self.lock())
+    }
+
+    pub fn snapshot(&self) -> Snapshot {
+        self.lock().snapshot()
+    }
+
+    /// The latest picture as JSON, and each later one.
+    pub fn subscribe(&self) -> watch::Receiver<Arc<str>> {
+        self.tx.subscribe()
+    }
+
+    /// How many `/events` streams are open.
+    pub fn subscribers(&self) -> usize {
+        self.tx.receiver_count()
+    }
+}
+
+fn to_json(snapshot: &Snapshot) -> Arc<str> {
+    serde_json::to_string(snapshot)
+        .unwrap_or_else(|_| "{}".into())
+        .into()
+}
