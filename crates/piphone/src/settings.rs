@@ -79,6 +79,9 @@ pub struct Settings {
     pub admin_password: Option<Secret>,
     /// Sandbox timing factor (10 = ten times faster than real time).
     pub sandbox_speed: f64,
+    /// Toll-fraud limits per user: calls dialled in 24 hours, and calls live at once.
+    pub max_calls_per_day: u32,
+    pub max_concurrent_calls: u32,
     /// Where the settings file was read from, if one was.
     pub config_file: Option<PathBuf>,
     /// The radio call-in: queue, greeting, hold music, incoming mode.
@@ -127,6 +130,8 @@ struct FileSettings {
     dial_countries: Option<Vec<String>>,
     admin_password: Option<String>,
     sandbox_speed: Option<f64>,
+    max_calls_per_day: Option<u32>,
+    max_concurrent_calls: Option<u32>,
     #[serde(flatten)]
     callin: crate::callin::settings::FileCallin,
     #[serde(flatten)]
@@ -154,6 +159,8 @@ pub const ENV_NAMES: &[&str] = &[
     "PIPHONE_DIAL_COUNTRIES",
     "PIPHONE_ADMIN_PASSWORD",
     "PIPHONE_SANDBOX_SPEED",
+    "PIPHONE_MAX_CALLS_PER_DAY",
+    "PIPHONE_MAX_CONCURRENT_CALLS",
 ];
 
 impl Settings {
@@ -303,6 +310,19 @@ impl Settings {
             });
         }
 
+        let max_calls_per_day = parse_count(
+            env,
+            "PIPHONE_MAX_CALLS_PER_DAY",
+            file.max_calls_per_day,
+            100,
+        )?;
+        let max_concurrent_calls = parse_count(
+            env,
+            "PIPHONE_MAX_CONCURRENT_CALLS",
+            file.max_concurrent_calls,
+            2,
+        )?;
+
         let callin = crate::callin::CallinSettings::from_sources(env, &file.callin)?;
 
         Ok((
@@ -320,6 +340,8 @@ impl Settings {
                 admin_password: pick("PIPHONE_ADMIN_PASSWORD", &file.admin_password)
                     .map(Secret::new),
                 sandbox_speed,
+                max_calls_per_day,
+                max_concurrent_calls,
                 config_file,
                 callin,
             },
@@ -365,6 +387,14 @@ impl Settings {
                     .map_or("(not set)".into(), |_| "***".into()),
             ),
             ("sandbox_speed".into(), self.sandbox_speed.to_string()),
+            (
+                "max_calls_per_day".into(),
+                self.max_calls_per_day.to_string(),
+            ),
+            (
+                "max_concurrent_calls".into(),
+                self.max_concurrent_calls.to_string(),
+            ),
         ];
         lines.extend(self.callin.lines());
         if let Some(t) = &self.twilio {
@@ -375,6 +405,24 @@ impl Settings {
             lines.push(("twilio_app_sid".into(), t.app_sid.clone()));
         }
         lines
+    }
+}
+
+fn parse_count(
+    env: &BTreeMap<String, String>,
+    name: &'static str,
+    from_file: Option<u32>,
+    default: u32,
+) -> Result<u32, SettingsError> {
+    match env.get(name) {
+        Some(raw) => raw
+            .trim()
+            .parse::<u32>()
+            .map_err(|_| SettingsError::Invalid {
+                name,
+                message: format!("{raw:?} is not a whole number"),
+            }),
+        None => Ok(from_file.unwrap_or(default)),
     }
 }
 

@@ -14,7 +14,11 @@ use super::session;
 #[derive(Debug, Clone)]
 pub struct CurrentUser(pub User);
 
-/// Same, for pages: a redirect to `/login` without one.
+/// A logged-in admin. 401 without a session, 403 for other roles.
+#[derive(Debug, Clone)]
+pub struct AdminUser(pub User);
+
+/// Same as [`CurrentUser`], for pages: a redirect to `/login` without one.
 #[derive(Debug, Clone)]
 pub struct PageUser(pub User);
 
@@ -53,6 +57,22 @@ impl FromRequestParts<AppState> for PageUser {
             Ok(Some(user)) => Ok(PageUser(user)),
             Ok(None) => Err(Redirect::to("/login").into_response()),
             Err(e) => Err(e.into_response()),
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for AdminUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let CurrentUser(user) = CurrentUser::from_request_parts(parts, state).await?;
+        if user.role.is_admin() {
+            Ok(AdminUser(user))
+        } else {
+            Err(AppError::Forbidden)
         }
     }
 }

@@ -6,5 +6,5 @@ mod limiter;
 pub mod password;
 pub mod session;
 
-pub use extract::{CurrentUser, PageUser};
+pub use extract::{AdminUser, CurrentUser, PageUser};
 pub use limiter::LoginLimiter;

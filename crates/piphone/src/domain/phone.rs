@@ -51,6 +51,7 @@ impl PhoneNumber {
             || !trimmed
                 .chars()
                 .all(|c| c.is_ascii_digit() || " +-().\u{a0}/".contains(c))
+            || trimmed.rfind('+').is_some_and(|i| i > 0)
         {
             return Err(DialRefusal::Invalid);
         }

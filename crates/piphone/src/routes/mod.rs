@@ -1,5 +1,6 @@
 //! The router: every route piphone serves, grouped by resource, and the layers around them.
 
+mod admin;
 mod callin;
 mod console;
 mod health;
@@ -30,6 +31,7 @@ pub const WEBHOOK_ROUTES: &[&str] = &[
     "/voice/left",
     "/voice/next",
     "/voice/on-air",
+    "/voice/dial-ended",
 ];
 
 /// The app's own routes (the sandbox, when on, is merged in by the caller).
@@ -40,7 +42,8 @@ pub fn router(state: AppState) -> Router {
         .route("/voice/wait", post(callin::hold))
         .route("/voice/left", post(callin::left_queue))
         .route("/voice/next", post(callin::next_caller))
-        .route("/voice/on-air", post(callin::on_air));
+        .route("/voice/on-air", post(callin::on_air))
+        .route("/voice/dial-ended", post(voice::dial_ended));
 
     let app = Router::new()
         .route("/healthz", get(health::healthz))
@@ -54,6 +57,13 @@ pub fn router(state: AppState) -> Router {
         .route("/queue-status", get(console::queue_status))
         .route("/events", get(console::events))
         .route("/api/callin/hangup", post(console::hangup_caller))
+        .route("/admin", get(admin::admin_page))
+        .route(
+            "/api/admin/users",
+            get(admin::list_users).post(admin::create_user),
+        )
+        .route("/api/admin/users/{name}", post(admin::update_user))
+        .route("/api/admin/refusals", get(admin::refusals))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::same_origin_posts,

@@ -64,25 +64,93 @@ pub async fn dial_twiml(State(state): State<AppState>, form: TwilioForm) -> Resp
         return refuse("No caller ID is configured, so the call cannot be placed.");
     };
     let to = form.get("To").unwrap_or("");
-    match state.policy.check(to) {
-        Ok(number) => {
-            tracing::info!(user = %user.username, to = %number, "dialling");
-            twiml(
-                VoiceResponse::new()
-                    .say(Say::new(format!("Calling {}", number.spoken())))
-                    .dial(
-                        Dial::new()
-                            .caller_id(caller_id)
-                            .answer_on_bridge(true)
-                            .number(Number::new(number.e164())),
-                    ),
-            )
-        }
+    let number = match state.policy.check(to) {
+        Ok(number) => number,
         Err(refusal) => {
-            tracing::warn!(user = %user.username, to = %to, reason = refusal.code(), "call refused");
-            refuse(&format!("Sorry, {refusal}. Goodbye."))
+            return refuse_logged(
+                &state,
+                &user,
+                to,
+                refusal.code(),
+                &format!("Sorry, {refusal}. Goodbye."),
+            )
+            .await;
         }
+    };
+    let (today, live) = match state.store.dial_counts(&user.username).await {
+        Ok(counts) => counts,
+        Err(e) => {
+            tracing::error!(error = %e, "dial log unavailable; refusing rather than dialling unchecked");
+            return refuse("Sorry, the call cannot be placed right now. Please try again.");
+        }
+    };
+    if today >= i64::from(state.settings.max_calls_per_day) {
+        return refuse_logged(
+            &state,
+            &user,
+            to,
+            "daily_limit",
+            "Sorry, this account has reached its daily call limit.",
+        )
+        .await;
     }
+    if live >= i64::from(state.settings.max_concurrent_calls) {
+        return refuse_logged(
+            &state,
+            &user,
+            to,
+            "concurrent_limit",
+            "Sorry, this account already has calls in progress.",
+        )
+        .await;
+    }
+    let call_sid = form.get("CallSid").unwrap_or("");
+    if let Err(e) = state
+        .store
+        .log_dialled(&user.username, number.e164(), call_sid)
+        .await
+    {
+        tracing::error!(error = %e, "dial log write failed; refusing rather than dialling unrecorded");
+        return refuse("Sorry, the call cannot be placed right now. Please try again.");
+    }
+    tracing::info!(user = %user.username, to = %number, "dialling");
+    twiml(
+        VoiceResponse::new()
+            .say(Say::new(format!("Calling {}", number.spoken())))
+            .dial(
+                Dial::new()
+                    .caller_id(caller_id)
+                    .answer_on_bridge(true)
+                    .action("/voice/dial-ended")
+                    .number(Number::new(number.e164())),
+            ),
+    )
+}
+
+/// Refuses a call and records the refusal (user, number, reason) for the admins.
+async fn refuse_logged(
+    state: &AppState,
+    user: &User,
+    to: &str,
+    reason: &str,
+    sentence: &str,
+) -> Response {
+    tracing::warn!(user = %user.username, to = %to, reason, "call refused");
+    if let Err(e) = state.store.log_refused(&user.username, to, reason).await {
+        tracing::error!(error = %e, "could not record a refused call");
+    }
+    refuse(sentence)
+}
+
+/// `POST /voice/dial-ended`, the Dial `action` of browser calls: the call is over; free the user's slot.
+#[tracing::instrument(skip_all, fields(call_sid = form.get("CallSid").unwrap_or("")))]
+pub async fn dial_ended(State(state): State<AppState>, form: TwilioForm) -> Response {
+    if let Some(sid) = form.get("CallSid")
+        && let Err(e) = state.store.log_ended(sid).await
+    {
+        tracing::error!(error = %e, "could not record the end of a call");
+    }
+    twiml(VoiceResponse::new().hangup())
 }
 
 /// `/voice/incoming` with `PIPHONE_INCOMING_MODE=ring` (see `routes/callin.rs`): ring the browsers of online users who may take calls.

@@ -5,10 +5,12 @@
 //! loses nothing it acknowledged.
 
 mod bans;
+mod dial_log;
 mod sqlite;
 mod users;
 
 pub use bans::Ban;
+pub use dial_log::Refusal;
 pub use sqlite::connect;
 pub use users::{NewUser, User};
 

@@ -30,6 +30,11 @@ fn migrator() -> Migrator {
             "bans",
             include_str!("../../migrations/sqlite/0002_bans.sql"),
         ),
+        m(
+            3,
+            "dial log",
+            include_str!("../../migrations/sqlite/0003_dial_log.sql"),
+        ),
     ])
 }
 

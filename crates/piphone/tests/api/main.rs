@@ -1,6 +1,10 @@
 //! piphone's HTTP-level integration tests: one binary, each test on its own server (port 0) and database.
 
+mod admin;
+mod crash;
+mod dial_policy;
 mod helpers;
 mod login;
 mod token;
 mod voice;
+mod webhook_fuzz;
