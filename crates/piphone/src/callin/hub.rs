@@ -64,3 +64,25 @@ fn to_json(snapshot: &Snapshot) -> Arc<str> {
         .unwrap_or_else(|_| "{}".into())
         .into()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reader_that_falls_behind_gets_only_the_latest_picture() {
+        let hub = QueueHub::new(&CallinSettings::default());
+        let mut rx = hub.subscribe();
+        rx.mark_unchanged();
+        for i in 0..1000 {
+            hub.update(|b| b.arrived(&format!("CA{i}"), None));
+        }
+        assert!(rx.has_changed().unwrap());
+        let latest: serde_json::Value = serde_json::from_str(&rx.borrow_and_update()).unwrap();
+        assert_eq!(latest["size"], 1000);
+        assert!(
+            !rx.has_changed().unwrap(),
+            "one value, not a backlog of 1000"
+        );
+    }
+}
