@@ -5,10 +5,10 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { launchBrowser, login, newContext, screenshot, startServer, waitFor, withScreenshot } from './harness.mjs';
 
+const QUEUE = 'radio-callin-queue';
 const DJ = 'dj';
 const DJ_PASSWORD = 'dj-password-for-tests';
 const FIRST = '+15551230001';
-const NUMBERS = ['+15551230001', '+15551230002', '+15551230003'];
 /** The console must show each change within this long. */
 const LIVE_MS = 1_000;
 
@@ -34,6 +34,16 @@ async function sandboxCalls() {
 }
 
 const eventsOf = (call, kind) => (call?.events ?? []).filter((e) => e.kind === kind);
+
+/** The queue's members in the sandbox's own order, through its REST API (as Twilio would answer). */
+async function sandboxQueue() {
+  const account = `/2010-04-01/Accounts/${server.credentials.account_sid}`;
+  const { queues } = await server.sandbox('GET', `${account}/Queues.json`);
+  const queue = queues.find((q) => q.friendly_name === QUEUE);
+  if (!queue) return [];
+  const { queue_members: members } = await server.sandbox('GET', `${account}/Queues/${queue.sid}/Members.json`);
+  return members.sort((a, b) => a.position - b.position).map((m) => m.call_sid);
+}
 
 /** The DJ's browser leg in the sandbox. */
 async function djLeg() {
@@ -77,20 +87,27 @@ describe('call-in console', () => {
         });
         await waitFor(() => byTestId('take-calls').isEnabled(), 10_000, { what: 'Take calls enabled' });
 
-        // Three listeners ring in: all three shown with their places, within a second.
+        // Three listeners ring in: all three shown with their places and numbers, within a second.
         const { calls } = await server.sandbox('POST', '/sandbox/call-in', { from: FIRST, count: 3 });
-        const sids = calls.map((c) => c.call_sid);
+        const numberOf = Object.fromEntries(calls.map((c) => [c.call_sid, c.from]));
         await waitFor(
           async () => {
             const { members, size } = await queueView();
-            return (
-              size === '3' &&
-              members.length === 3 &&
-              members.every((m, i) => m.position === i + 1 && m.sid === sids[i] && m.text.includes(NUMBERS[i]))
-            );
+            return size === '3' && members.length === 3 && members.every((m) => m.text.includes(numberOf[m.sid]));
           },
           LIVE_MS,
-          { what: `three callers in order within ${LIVE_MS} ms (view: ${JSON.stringify(await queueView())})` },
+          { what: `three callers with their numbers within ${LIVE_MS} ms (view: ${JSON.stringify(await queueView())})` },
+        );
+        // In the places the (sandbox) queue has them.
+        const sids = await waitFor(async () => {
+          const order = await sandboxQueue();
+          return order.length === 3 ? order : null;
+        }, 5_000, { what: 'three members in the sandbox queue' });
+        const NUMBERS = sids.map((sid) => numberOf[sid]);
+        await waitFor(
+          async () => (await queueView()).members.every((m, i) => m.position === i + 1 && m.sid === sids[i]),
+          LIVE_MS,
+          { what: `places as in the queue ${JSON.stringify(sids)} (view: ${JSON.stringify(await queueView())})` },
         );
 
         // The host takes calls: bridged with caller 1, as the sandbox confirms.
