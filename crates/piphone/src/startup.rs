@@ -141,6 +141,11 @@ impl Application {
             "twilio"
         };
         tracing::info!(url = %self.local_url, public_url = %self.state.public_url, mode, "piphone listening on {}", self.local_url);
+        let hub = self.state.callin.clone();
+        let shutdown = async move {
+            shutdown.await;
+            hub.close(); // open /events streams end instead of holding the drain up
+        };
         crate::server::serve(self.listener, self.router, self.tls, shutdown).await
     }
 }

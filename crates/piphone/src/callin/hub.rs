@@ -14,6 +14,8 @@ use super::board::{Board, Snapshot};
 pub struct QueueHub {
     board: Mutex<Board>,
     tx: watch::Sender<Arc<str>>,
+    /// Set at shutdown: open `/events` streams end, so the server need not wait for them.
+    closing: watch::Sender<bool>,
 }
 
 impl QueueHub {
@@ -24,6 +26,7 @@ impl QueueHub {
         QueueHub {
             board: Mutex::new(board),
             tx,
+            closing: watch::Sender::new(false),
         }
     }
 
@@ -51,6 +54,19 @@ impl QueueHub {
     /// The latest picture as JSON, and each later one.
     pub fn subscribe(&self) -> watch::Receiver<Arc<str>> {
         self.tx.subscribe()
+    }
+
+    /// Ends every `/events` stream (the server is shutting down).
+    pub fn close(&self) {
+        self.closing.send_replace(true);
+    }
+
+    /// Resolves once [`QueueHub::close`] was called.
+    pub fn closed(&self) -> impl Future<Output = ()> + Send + use<> {
+        let mut rx = self.closing.subscribe();
+        async move {
+            let _ = rx.wait_for(|closing| *closing).await;
+        }
     }
 
     /// How many `/events` streams are open.
@@ -84,5 +100,18 @@ mod tests {
             !rx.has_changed().unwrap(),
             "one value, not a backlog of 1000"
         );
+    }
+
+    #[tokio::test]
+    async fn close_ends_the_streams() {
+        let hub = QueueHub::new(&CallinSettings::default());
+        let closed = hub.closed();
+        hub.close();
+        tokio::time::timeout(std::time::Duration::from_secs(1), closed)
+            .await
+            .expect("closed() resolves after close()");
+        tokio::time::timeout(std::time::Duration::from_secs(1), hub.closed())
+            .await
+            .expect("and for streams opened afterwards");
     }
 }

@@ -57,13 +57,15 @@ pub async fn queue_status(
 
 /// `GET /events`: Server-Sent Events, one `queue` event with the whole picture now and after each change.
 /// A slow reader skips to the newest picture (a `watch` channel holds one value), with keep-alive comments.
+/// Streams end when the server shuts down.
 pub async fn events(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, AppError> {
     watcher(&user)?;
     let stream = WatchStream::new(state.callin.subscribe())
-        .map(|json| Ok(Event::default().event("queue").data(&*json)));
+        .map(|json| Ok(Event::default().event("queue").data(&*json)))
+        .take_until(state.callin.closed());
     Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(KEEP_ALIVE)))
 }
 
