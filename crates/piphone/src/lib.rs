@@ -14,6 +14,7 @@ pub mod routes;
 pub mod sandbox;
 pub mod server;
 pub mod settings;
+pub mod sounds;
 pub mod startup;
 pub mod state;
 pub mod store;

@@ -115,6 +115,7 @@ impl Application {
             presence: Arc::new(Presence::default()),
             rest,
             callin,
+            sandbox: sandbox.clone(),
         };
         let mut router = crate::routes::router(state.clone());
         if let Some(sb) = &sandbox {

@@ -32,11 +32,13 @@ pub struct AppState {
     pub rest: twilio::rest::Client,
     /// The call-in queue as piphone sees it, and its live updates.
     pub callin: Arc<QueueHub>,
+    /// The sandbox, in sandbox mode only.
+    pub sandbox: Option<crate::sandbox::Sandbox>,
 }
 
 impl AppState {
     pub fn sandbox(&self) -> bool {
-        self.settings.sandbox()
+        self.sandbox.is_some()
     }
 }
 

@@ -8,6 +8,7 @@ mod login;
 mod middleware;
 mod numbers;
 mod pages;
+mod sandbox_panel;
 mod token;
 pub mod voice;
 
@@ -64,6 +65,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/admin/users/{name}", post(admin::update_user))
         .route("/api/admin/refusals", get(admin::refusals))
+        .route("/api/sandbox/call-in", post(sandbox_panel::call_in))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::same_origin_posts,

@@ -1,47 +1,89 @@
-//! Placeholder until the sandbox branch lands.
-pub struct Credentials {
-    pub account_sid: String,
-    pub auth_token: String,
-    pub api_key_sid: String,
-    pub api_key_secret: String,
-    pub app_sid: String,
-    pub station_number: String,
-}
-impl Credentials {
-    pub fn load_or_create(_dir: &std::path::Path) -> std::io::Result<Credentials> {
-        Ok(Credentials {
-            account_sid: format!("AC{}", "0".repeat(32)),
-            auth_token: "0".repeat(32),
-            api_key_sid: format!("SK{}", "0".repeat(32)),
-            api_key_secret: "0".repeat(32),
-            app_sid: format!("AP{}", "0".repeat(32)),
-            station_number: "+15005550100".into(),
-        })
-    }
-}
+//! The sandbox: a local stand-in for Twilio, so piphone runs and is tested with no Twilio
+//! account, with the unmodified `@twilio/voice-sdk` in a real browser.
+//!
+//! This is the only code in piphone that knows it is not talking to Twilio. In sandbox mode the
+//! app merges [`Sandbox::router`] into its own router, points its Twilio REST client at its own
+//! URL, signs Access Tokens with the sandbox API key and verifies webhooks with the sandbox auth
+//! token, all taken from [`Credentials`] (kept in `<data_dir>/sandbox.json`).
+//!
+//! | Path | What |
+//! |---|---|
+//! | `GET /signal` | signaling gateway (WebSocket, PStream 1.6), see [`gateway`] |
+//! | `/2010-04-01/Accounts/{AC}/…` | REST subset: Queues, Members, Calls, see [`rest`] |
+//! | `/sandbox/…` | control API for tests, the CLI and the panel, see [`control`] |
+//!
+//! The call engine ([`engine`]) requests `<webhook_base>/voice` for calls placed by a browser and
+//! `<webhook_base>/voice/incoming` for simulated listeners calling the station number, signed
+//! exactly as Twilio signs, and executes the TwiML it gets back. Durations are simulated and
+//! scaled by [`SandboxOptions::speed`] (see [`engine::Timing`]). No audio flows: the browser's
+//! peer connection reaches signaling state `stable` with a synthetic SDP ([`sdp`]) and stops there.
+
+mod auth;
+pub mod cli;
+pub mod control;
+mod credentials;
+pub mod engine;
+pub mod gateway;
+mod ids;
+mod proto;
+pub mod rest;
+mod sdp;
+
+use axum::Router;
+use axum::routing::get;
+
+pub use credentials::Credentials;
+pub use engine::Timing;
+
+/// How the sandbox reaches piphone.
+#[derive(Debug, Clone)]
 pub struct SandboxOptions {
+    /// piphone's public base URL, e.g. `https://127.0.0.1:8443`; webhooks go to `<base>/voice…`.
     pub webhook_base: url::Url,
+    /// Accept piphone's own self-signed certificate on loopback.
     pub accept_invalid_certs: bool,
+    /// Simulated time runs this many times faster than real time (settings `sandbox_speed`,
+    /// env `PIPHONE_SANDBOX_SPEED`; 1.0 = real time, tests use e.g. 10).
     pub speed: f64,
 }
+
 #[derive(Clone)]
-pub struct Sandbox;
-impl Sandbox {
-    pub fn new(_c: Credentials, _o: SandboxOptions) -> Sandbox {
-        Sandbox
-    }
-    pub fn router(&self) -> axum::Router {
-        axum::Router::new()
-    }
+pub struct Sandbox {
+    engine: engine::Engine,
 }
-pub mod cli {
-    pub async fn call_in(
-        _u: &url::Url,
-        _c: &super::Credentials,
-        _f: &str,
-        _n: u32,
-        _i: bool,
-    ) -> anyhow::Result<Vec<String>> {
-        anyhow::bail!("not yet")
+
+impl Sandbox {
+    /// A sandbox whose simulated time runs `opts.speed` times faster than real time.
+    pub fn new(creds: Credentials, opts: SandboxOptions) -> Sandbox {
+        let timing = Timing::from_env().with_speed(opts.speed);
+        Sandbox::with_timing(creds, opts, timing)
+    }
+
+    pub fn with_timing(creds: Credentials, opts: SandboxOptions, timing: Timing) -> Sandbox {
+        Sandbox {
+            engine: engine::Engine::new(creds, opts, timing),
+        }
+    }
+
+    pub fn credentials(&self) -> &Credentials {
+        &self.engine.creds
+    }
+
+    /// Simulated listeners phone the station number: `count` calls from consecutive numbers starting at
+    /// `from`. Returns their CallSids. (The page's sandbox panel uses this through the app's session-checked
+    /// `/api/sandbox/call-in`; the CLI and tests use the control API.)
+    pub fn call_in(&self, from: &str, count: u32) -> Vec<String> {
+        (0..count)
+            .map(|n| self.engine.call_in(&control::nth_number(from, n)))
+            .collect()
+    }
+
+    /// `/signal`, `/2010-04-01/…` and `/sandbox/…`, state applied.
+    pub fn router(&self) -> Router {
+        Router::new()
+            .route("/signal", get(gateway::signal))
+            .merge(rest::routes())
+            .merge(control::routes())
+            .with_state(self.clone())
     }
 }

@@ -45,6 +45,9 @@ pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
         ("PIPHONE_DIAL_COUNTRIES", "US,GB"),
         // Never api.twilio.com from tests: a closed local port unless a test points it at a mock.
         ("PIPHONE_TWILIO_API_URL", "http://127.0.0.1:9"),
+        // Test calls never end (no Twilio to send the Dial action): limits are tested where they are set low.
+        ("PIPHONE_MAX_CONCURRENT_CALLS", "100000"),
+        ("PIPHONE_MAX_CALLS_PER_DAY", "100000"),
     ]
     .iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))

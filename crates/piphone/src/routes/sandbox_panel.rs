@@ -1,0 +1,60 @@
+//! `POST /api/sandbox/call-in`: the sandbox panel on the pages makes simulated listeners call the station.
+//! Sandbox mode only (404 otherwise); hosts and admins only.
+
+use axum::Json;
+use axum::extract::State;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::auth::CurrentUser;
+use crate::domain::PhoneNumber;
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// At most this many simulated callers per request.
+const MAX_COUNT: u32 = 50;
+
+#[derive(Deserialize)]
+pub struct CallIn {
+    from: String,
+    #[serde(default = "one")]
+    count: u32,
+}
+
+fn one() -> u32 {
+    1
+}
+
+pub async fn call_in(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Json(req): Json<CallIn>,
+) -> Result<Json<Value>, AppError> {
+    let Some(sandbox) = &state.sandbox else {
+        return Err(AppError::NotFound);
+    };
+    if !user.role.can_take_calls() {
+        return Err(AppError::Forbidden);
+    }
+    if !(1..=MAX_COUNT).contains(&req.count) {
+        return Err(AppError::BadRequest(format!(
+            "count must be 1 to {MAX_COUNT}"
+        )));
+    }
+    let from = PhoneNumber::parse(&req.from, None)
+        .map(|n| n.e164().to_owned())
+        .or_else(|_| state.policy.check(&req.from).map(|n| n.e164().to_owned()))
+        .map_err(|_| {
+            AppError::BadRequest(
+                "from must be a phone number in E.164 form, e.g. +15551230001".into(),
+            )
+        })?;
+    let sids = sandbox.call_in(&from, req.count);
+    tracing::info!(user = %user.username, from = %from, count = req.count, "sandbox: simulated listeners call in");
+    Ok(Json(json!({
+        "calls": sids.iter().enumerate().map(|(n, sid)| json!({
+            "call_sid": sid,
+            "from": crate::sandbox::control::nth_number(&from, n as u32),
+        })).collect::<Vec<_>>()
+    })))
+}

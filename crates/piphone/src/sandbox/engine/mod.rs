@@ -1,0 +1,295 @@
+//! The call engine: every call leg, queue, simulated phone and registered browser lives here.
+//!
+//! One tokio task drives each leg that executes TwiML ([`leg`]); legs it dials (`<Dial>`) are
+//! driven by that same task ([`dial`]). Everyone else (the signaling gateway, the control API,
+//! the REST API) talks to a leg by sending it a [`Signal`]. The shared [`State`] sits behind a
+//! `std::sync::Mutex` that is never held across an `.await`.
+
+mod calls;
+mod dial;
+mod leg;
+pub mod queue;
+mod timing;
+mod twiml;
+mod webhook;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use serde_json::{Value, json};
+use tokio::sync::mpsc;
+use url::Url;
+
+pub use calls::{CallRecord, Party};
+pub use queue::{Member, Queue};
+pub use timing::{DEFAULT_RING_MS, Timing};
+
+use super::{Credentials, SandboxOptions, ids};
+
+/// What another part of the sandbox can tell a call leg.
+#[derive(Debug)]
+pub enum Signal {
+    /// The leg's party hung up (or the leg was ended through REST).
+    Hangup { by: String },
+    /// DTMF from the leg's party.
+    Digits(String),
+    /// Leave whatever TwiML is running and continue with this document (REST redirect, dequeue).
+    Redirect(Source),
+    /// A browser (signaling connection `conn_id`) answered this (dialled) leg.
+    Answer { conn_id: u64 },
+    /// A browser (signaling connection `conn_id`) rejected this (dialled) leg.
+    Reject { conn_id: u64 },
+    /// A `<Dial><Queue>` on leg `by` took this queued leg out of its queue.
+    Dequeued { by: String },
+    /// The other side ended the bridge this leg was in.
+    Unbridged { by: String },
+    /// The leg bridged with this one hung up.
+    PeerHangup { sid: String },
+}
+
+/// Where a leg's next TwiML comes from.
+#[derive(Debug, Clone)]
+pub enum Source {
+    Fetch {
+        url: Url,
+        method: Method,
+        params: Vec<(String, String)>,
+    },
+    Document {
+        url: Url,
+        body: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Post,
+}
+
+impl Method {
+    pub fn parse(s: Option<&str>) -> Method {
+        match s {
+            Some(m) if m.eq_ignore_ascii_case("GET") => Method::Get,
+            _ => Method::Post,
+        }
+    }
+}
+
+/// How a simulated phone number behaves when dialled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Behaviour {
+    Answer,
+    Busy,
+    NoAnswer,
+    Failed,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Phone {
+    pub behaviour: Behaviour,
+    pub ring_ms: u64,
+}
+
+/// A registered browser: frames for it go through `tx`.
+#[derive(Debug, Clone)]
+pub struct ClientConn {
+    pub conn_id: u64,
+    pub tx: mpsc::UnboundedSender<String>,
+}
+
+#[derive(Default)]
+pub struct State {
+    pub calls: HashMap<String, CallRecord>,
+    /// Call SIDs in creation order.
+    pub order: Vec<String>,
+    pub queues: Vec<Queue>,
+    pub phones: HashMap<String, Phone>,
+    pub clients: HashMap<String, Vec<ClientConn>>,
+    /// The SDK's temporary `TJS…` id of an outgoing call → its CallSid.
+    pub aliases: HashMap<String, String>,
+}
+
+pub struct Inner {
+    pub creds: Credentials,
+    pub opts: SandboxOptions,
+    pub timing: Timing,
+    pub http: reqwest::Client,
+    state: Mutex<State>,
+    next_conn: AtomicU64,
+}
+
+#[derive(Clone)]
+pub struct Engine(Arc<Inner>);
+
+impl std::ops::Deref for Engine {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+impl Engine {
+    pub fn new(creds: Credentials, opts: SandboxOptions, timing: Timing) -> Engine {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let http = reqwest::Client::builder()
+            .danger_accept_invalid_certs(opts.accept_invalid_certs)
+            .timeout(std::time::Duration::from_secs(15))
+            .user_agent("TwilioProxy/1.1")
+            .build()
+            .expect("reqwest client with the ring provider");
+        Engine(Arc::new(Inner {
+            creds,
+            opts,
+            timing,
+            http,
+            state: Mutex::new(State::default()),
+            next_conn: AtomicU64::new(1),
+        }))
+    }
+
+    pub fn state(&self) -> MutexGuard<'_, State> {
+        self.0.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// `<webhook_base>` joined with `path` (e.g. `/voice`).
+    pub fn webhook_url(&self, path: &str) -> Url {
+        let mut url = self.opts.webhook_base.clone();
+        url.set_path(path);
+        url
+    }
+
+    /// Adds a leg and returns its signal receiver (whoever drives the leg keeps it).
+    pub fn add_call(&self, mut rec: CallRecord) -> mpsc::UnboundedReceiver<Signal> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        rec.signal = Some(tx);
+        let mut st = self.state();
+        st.order.push(rec.sid.clone());
+        st.calls.insert(rec.sid.clone(), rec);
+        rx
+    }
+
+    /// Appends `{at_ms, kind, ..fields}` to the leg's event log.
+    pub fn event(&self, sid: &str, kind: &str, fields: Value) {
+        let mut st = self.state();
+        if let Some(call) = st.calls.get_mut(sid) {
+            let mut ev =
+                json!({ "at_ms": call.started.elapsed().as_millis() as u64, "kind": kind });
+            if let (Some(ev), Value::Object(fields)) = (ev.as_object_mut(), fields) {
+                ev.extend(fields);
+            }
+            tracing::debug!(call_sid = sid, event = %ev, "sandbox call event");
+            call.events.push(ev);
+        }
+    }
+
+    pub fn update<R>(&self, sid: &str, f: impl FnOnce(&mut CallRecord) -> R) -> Option<R> {
+        self.state().calls.get_mut(sid).map(f)
+    }
+
+    /// Sends `signal` to leg `sid`; false if the leg is unknown or nobody drives it any more.
+    pub fn signal(&self, sid: &str, signal: Signal) -> bool {
+        let tx = self.state().calls.get(sid).and_then(|c| c.signal.clone());
+        tx.is_some_and(|tx| tx.send(signal).is_ok())
+    }
+
+    pub fn next_conn_id(&self) -> u64 {
+        self.next_conn.fetch_add(1, Ordering::Relaxed)
+    }
+
+    pub fn resolve_alias(&self, id: &str) -> String {
+        self.state()
+            .aliases
+            .get(id)
+            .cloned()
+            .unwrap_or_else(|| id.to_owned())
+    }
+
+    pub fn phone(&self, number: &str) -> Phone {
+        self.state().phones.get(number).copied().unwrap_or(Phone {
+            behaviour: Behaviour::Answer,
+            ring_ms: timing::DEFAULT_RING_MS,
+        })
+    }
+
+    /// Starts an inbound PSTN call from a simulated listener to the station number.
+    pub fn call_in(&self, from: &str) -> String {
+        let sid = ids::sid("CA");
+        let to = self.creds.station_number.clone();
+        let rx = self.add_call(CallRecord::new(
+            &sid,
+            "inbound",
+            from,
+            &to,
+            None,
+            Party::Simulated,
+        ));
+        let params = vec![
+            ("AccountSid".to_owned(), self.creds.account_sid.clone()),
+            ("ApiVersion".to_owned(), "2010-04-01".to_owned()),
+            ("CallSid".to_owned(), sid.clone()),
+            ("CallStatus".to_owned(), "ringing".to_owned()),
+            ("Called".to_owned(), to.clone()),
+            ("Caller".to_owned(), from.to_owned()),
+            ("Direction".to_owned(), "inbound".to_owned()),
+            ("From".to_owned(), from.to_owned()),
+            ("To".to_owned(), to),
+        ];
+        let url = self.webhook_url("/voice/incoming");
+        leg::spawn(
+            self.clone(),
+            sid.clone(),
+            rx,
+            params,
+            Source::Fetch {
+                url,
+                method: Method::Post,
+                params: vec![],
+            },
+        );
+        sid
+    }
+
+    /// Starts the leg of a call placed by a browser (`invite` on the signaling gateway).
+    /// `before_start` runs with the new CallSid before the leg's first webhook (the gateway's `ringing`).
+    pub fn call_from_client(
+        &self,
+        identity: &str,
+        to: &str,
+        custom: Vec<(String, String)>,
+        party: Party,
+        before_start: impl FnOnce(&str),
+    ) -> String {
+        let sid = ids::sid("CA");
+        let from = format!("client:{identity}");
+        let rx = self.add_call(CallRecord::new(&sid, "inbound", &from, to, None, party));
+        let mut params = vec![
+            ("AccountSid".to_owned(), self.creds.account_sid.clone()),
+            ("ApiVersion".to_owned(), "2010-04-01".to_owned()),
+            ("ApplicationSid".to_owned(), self.creds.app_sid.clone()),
+            ("CallSid".to_owned(), sid.clone()),
+            ("CallStatus".to_owned(), "ringing".to_owned()),
+            ("Direction".to_owned(), "inbound".to_owned()),
+            ("From".to_owned(), from.clone()),
+            ("Caller".to_owned(), from),
+            ("To".to_owned(), to.to_owned()),
+        ];
+        params.extend(custom.into_iter().filter(|(k, _)| k != "To"));
+        before_start(&sid);
+        let url = self.webhook_url("/voice");
+        leg::spawn(
+            self.clone(),
+            sid.clone(),
+            rx,
+            params,
+            Source::Fetch {
+                url,
+                method: Method::Post,
+                params: vec![],
+            },
+        );
+        sid
+    }
+}

@@ -1,0 +1,57 @@
+//! The receiving side of Twilio's protocols as the sandbox uses them, on top of the `twilio`
+//! crate: reading TwiML and checking Access Tokens the way Twilio's gateway does.
+
+use twilio::token::VerifyError;
+pub use twilio::twiml::Element;
+
+/// Parses a TwiML document into its root element.
+pub fn parse_twiml(xml: &str) -> Result<Element, String> {
+    twilio::twiml::parse(xml).map_err(|e| e.to_string())
+}
+
+/// An element's text, trimmed (`""` when it has none).
+pub fn text(el: &Element) -> &str {
+    el.text.as_deref().unwrap_or("").trim()
+}
+
+/// What the gateway needs from a valid Access Token.
+#[derive(Debug, Clone)]
+pub struct VerifiedToken {
+    pub identity: String,
+    pub account_sid: String,
+    pub exp: i64,
+    pub incoming_allowed: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenError {
+    /// Twilio's 31204 (the SDK's AccessTokenInvalid, 20101).
+    Invalid,
+    /// Twilio's 31205 (the SDK's AccessTokenExpired, 20104).
+    Expired,
+}
+
+/// Checks signature (HS256 with the secret of the API key in `iss`), `exp`, `nbf` and that the
+/// token carries a Voice grant. A token not yet valid counts as invalid, as Twilio answers it.
+pub fn verify_token(
+    jwt: &str,
+    secret_for: impl FnOnce(&str) -> Option<String>,
+    now: i64,
+) -> Result<VerifiedToken, TokenError> {
+    let token = twilio::token::verify(jwt, secret_for, now.max(0) as u64).map_err(|e| match e {
+        VerifyError::Expired { .. } => TokenError::Expired,
+        _ => TokenError::Invalid,
+    })?;
+    let voice = token
+        .claims
+        .grants
+        .voice
+        .as_ref()
+        .ok_or(TokenError::Invalid)?;
+    Ok(VerifiedToken {
+        identity: token.identity().unwrap_or_default().to_owned(),
+        account_sid: token.claims.sub.clone(),
+        exp: token.claims.exp as i64,
+        incoming_allowed: voice.incoming_allow,
+    })
+}
