@@ -81,7 +81,11 @@ describe('call-in console', () => {
       page,
       'callin console',
       async () => {
-        await page.goto(new URL('/console', server.url).href);
+        // The phone page links hosts to the console.
+        await page.goto(new URL('/', server.url).href);
+        await byTestId('console-link').click();
+        await page.waitForURL((u) => u.pathname === '/console');
+        assert.equal(await byTestId('phone-link').getAttribute('href'), '/', 'and the console back to the phone');
         await waitFor(async () => (await byTestId('queue-size').textContent()).trim() === '0', 10_000, {
           what: 'an empty queue on the console',
         });
@@ -188,5 +192,8 @@ describe('call-in console', () => {
     assert.equal(answer.status(), 403);
     assert.match(await page.textContent('body'), /for hosts/);
     assert.equal(await page.getByTestId('take-calls').count(), 0);
+    await page.goto(new URL('/', server.url).href);
+    await page.getByTestId('identity').filter({ hasText: 'listener' }).waitFor();
+    assert.equal(await page.getByTestId('console-link').isVisible(), false, 'no console link for non-hosts');
   });
 });

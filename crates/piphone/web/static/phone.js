@@ -5,11 +5,9 @@
 import { api, clock, showModeBanner } from './common.js';
 import { adviceFor, isOffline, isTokenProblem } from './advice.js';
 import { setupAudioDevices } from './audio-devices.js';
+import { deviceOptions } from './device-options.js';
 import { setupNumberCheck } from './number-check.js';
 import { setupSandboxPanel } from './sandbox-panel.js';
-
-const SOUND_NAMES = ['incoming', 'outgoing', 'disconnect', 'dtmfs', 'dtmfh'];
-for (let d = 0; d <= 9; d += 1) SOUND_NAMES.push(`dtmf${d}`);
 
 const $ = (testid) => document.querySelector(`[data-testid="${testid}"]`);
 const ui = {
@@ -212,20 +210,8 @@ async function fetchToken() {
   return token;
 }
 
-function deviceOptions() {
-  const sounds = {};
-  for (const name of SOUND_NAMES) sounds[name] = `/static/sounds/${name}.wav`;
-  const options = { sounds, closeProtection: true, codecPreferences: ['opus', 'pcmu'], logLevel: 'warn' };
-  if (me.sandbox) {
-    // The sandbox stands in for Twilio's gateway on this same host (an SDK testing option).
-    options.chunderw = location.host;
-    options.publishEvents = false;
-  }
-  return options;
-}
-
 function startDevice(token) {
-  device = new window.Twilio.Device(token, deviceOptions());
+  device = new window.Twilio.Device(token, deviceOptions(me));
   device.on('registered', () => {
     showAdvice('');
     if (!activeCall) setStatus('Ready', 'idle');
@@ -302,6 +288,7 @@ async function main() {
   }
   showModeBanner(Boolean(me.sandbox));
   ui.identity.textContent = me.identity;
+  document.getElementById('console-link').hidden = !me.can_take_calls;
   if (me.default_number && !ui.number.value) ui.number.value = me.default_number;
   numberCheck = setupNumberCheck(ui.number, ui.hint);
   if (me.sandbox) setupSandboxPanel();
