@@ -17,6 +17,10 @@ use super::numbers::NumberCache;
 const RECENT: usize = 10;
 /// How long a departed caller is kept from reappearing through an older poll result.
 const LEFT_MEMORY: Duration = Duration::from_secs(120);
+/// A caller announced by `/voice/incoming` hears the greeting before Twilio enqueues them, so the poll cannot
+/// see them yet; they are kept this long without confirmation (a hold round or a poll) before the poll may drop
+/// them (a caller who hangs up during the greeting never reaches `/voice/left`).
+const GREETING_GRACE: Duration = Duration::from_secs(30);
 
 #[derive(Debug, Clone)]
 struct Waiting {
@@ -28,6 +32,10 @@ struct Waiting {
     touched: Instant,
     /// How many times the hold TwiML has been requested for this caller.
     rounds: u32,
+    /// When `/voice/incoming` (or the first hold round, or a poll) first showed this caller.
+    arrived: Instant,
+    /// Twilio confirmed the caller is in the queue (a hold round or a poll listed them).
+    confirmed: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -191,6 +199,8 @@ impl Board {
             wait_as_of: now,
             touched: now,
             rounds: 0,
+            arrived: now,
+            confirmed: false,
         });
     }
 
@@ -223,6 +233,7 @@ impl Board {
         }
         let rounds = w.rounds;
         w.rounds += 1;
+        w.confirmed = true;
         // Twilio knows this caller's place: put them there and number everyone in order.
         let at = position
             .filter(|p| *p > 0)
@@ -317,11 +328,11 @@ impl Board {
             if departed_since || on_air {
                 continue;
             }
-            let (touched, rounds) = self
+            let (touched, rounds, arrived) = self
                 .waiting
                 .iter()
                 .find(|w| w.call_sid == sid)
-                .map_or((started, 0), |w| (w.touched, w.rounds));
+                .map_or((started, 0, now), |w| (w.touched, w.rounds, w.arrived));
             next.push(Waiting {
                 call_sid: sid,
                 position,
@@ -329,11 +340,16 @@ impl Board {
                 wait_as_of: now,
                 touched,
                 rounds,
+                arrived,
+                confirmed: true,
             });
         }
-        // Callers a webhook announced after the poll started are newer than the poll.
+        // Callers a webhook announced after the poll started are newer than the poll; callers still hearing
+        // the greeting are not in Twilio's queue yet.
         for w in &self.waiting {
-            if w.touched > started && !next.iter().any(|n| n.call_sid == w.call_sid) {
+            let newer = w.touched > started;
+            let greeting = !w.confirmed && w.arrived.elapsed() < GREETING_GRACE;
+            if (newer || greeting) && !next.iter().any(|n| n.call_sid == w.call_sid) {
                 next.push(w.clone());
             }
         }

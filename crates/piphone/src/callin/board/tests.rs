@@ -89,6 +89,7 @@ fn an_older_poll_never_undoes_a_newer_webhook() {
 fn a_poll_adds_unknown_callers_and_drops_vanished_ones() {
     let mut b = board();
     b.arrived("CA1", Some("+1"));
+    b.holding("CA1", None, Some(1), Some(0)); // confirmed in the queue
     std::thread::sleep(Duration::from_millis(2));
     let started = Instant::now();
     let missing = b.reconcile(poll(&[("CA9", 1)]), started);
@@ -113,4 +114,20 @@ fn staleness_follows_the_poll() {
     assert!(!b.snapshot().stale);
     std::thread::sleep(Duration::from_millis(60));
     assert!(b.snapshot().stale, "too old counts as stale");
+}
+
+#[test]
+fn callers_hearing_the_greeting_survive_a_poll_that_cannot_see_them_yet() {
+    let mut b = board();
+    b.arrived("CA1", Some("+1"));
+    std::thread::sleep(Duration::from_millis(2));
+    b.reconcile(poll(&[]), Instant::now());
+    assert_eq!(places(&b), [("CA1".into(), 1)], "still in the greeting");
+    b.reconcile(poll(&[("CA1", 1)]), Instant::now());
+    std::thread::sleep(Duration::from_millis(2));
+    b.reconcile(poll(&[]), Instant::now());
+    assert!(
+        places(&b).is_empty(),
+        "once Twilio listed them, a poll without them means gone"
+    );
 }
