@@ -3,15 +3,17 @@
 use piphone::domain::{PhoneNumber, Role};
 use twilio::twiml::{Element, parse};
 
-use crate::helpers::{TestApp, client_call, pairs, spawn_app, spawn_app_with};
+use crate::helpers::{TestApp, pairs, spawn_app, spawn_app_with};
 
+/// A host's line: `/voice` with `Queue`, `/voice/next`, and who may have one.
+mod host;
 /// `/queue-status`, `/events` and the hang-up action against a mock of Twilio's REST API.
 mod status;
 
 const QUEUE: &str = "radio-callin-queue";
 
 /// Twilio's fields for a listener calling the station.
-fn listener(call_sid: &str, from: &str) -> Vec<(String, String)> {
+pub fn listener(call_sid: &str, from: &str) -> Vec<(String, String)> {
     vec![
         ("CallSid".into(), call_sid.into()),
         ("From".into(), from.into()),
@@ -21,21 +23,9 @@ fn listener(call_sid: &str, from: &str) -> Vec<(String, String)> {
     ]
 }
 
-fn with(mut params: Vec<(String, String)>, extra: &[(&str, &str)]) -> Vec<(String, String)> {
+pub fn with(mut params: Vec<(String, String)>, extra: &[(&str, &str)]) -> Vec<(String, String)> {
     params.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
     params
-}
-
-/// The browser of `identity` takes calls from `queue`.
-fn host_line(identity: &str, queue: &str) -> Vec<(String, String)> {
-    let mut p = client_call(identity, "");
-    p.retain(|(k, _)| k != "CallSid");
-    p.push((
-        "CallSid".into(),
-        "CAdj000000000000000000000000000000".into(),
-    ));
-    p.push(("Queue".into(), queue.into()));
-    p
 }
 
 pub async fn twiml(app: &TestApp, path: &str, params: &[(String, String)]) -> Element {
@@ -45,15 +35,15 @@ pub async fn twiml(app: &TestApp, path: &str, params: &[(String, String)]) -> El
     parse(&body).unwrap_or_else(|e| panic!("{path}: TwiML parses ({e}): {body}"))
 }
 
-fn verbs(doc: &Element) -> Vec<&str> {
+pub fn verbs(doc: &Element) -> Vec<&str> {
     doc.children.iter().map(|c| c.name.as_str()).collect()
 }
 
-fn text(el: &Element) -> &str {
+pub fn text(el: &Element) -> &str {
     el.text.as_deref().unwrap_or("")
 }
 
-async fn status(app: &TestApp) -> serde_json::Value {
+pub async fn status(app: &TestApp) -> serde_json::Value {
     let cookie = app
         .login("admin", crate::helpers::ADMIN_PASSWORD)
         .await
@@ -213,7 +203,7 @@ async fn leaving_records_why_and_says_goodbye() {
 async fn on_air_marks_the_caller_and_greets_them() {
     let app = spawn_app().await;
     twiml(&app, "/voice/incoming", &listener("CA01", "+14155550101")).await;
-    twiml(&app, "/voice", &host_line("admin", QUEUE)).await;
+    twiml(&app, "/voice", &host::host_line("admin", QUEUE)).await;
     let doc = twiml(
         &app,
         "/voice/on-air",
@@ -233,93 +223,6 @@ async fn on_air_marks_the_caller_and_greets_them() {
     assert_eq!(s["on_air"][0]["call_sid"], "CA01");
     assert_eq!(s["on_air"][0]["from"], "+14155550101");
     assert_eq!(s["on_air"][0]["host"], "admin");
-}
-
-fn assert_takes_queue(doc: &Element, case: &str) {
-    assert_eq!(verbs(doc), ["Dial"], "{case}");
-    let dial = &doc.children[0];
-    assert_eq!(dial.attr("hangupOnStar"), Some("true"), "{case}");
-    assert_eq!(dial.attr("action"), Some("/voice/next"), "{case}");
-    assert_eq!(dial.children.len(), 1, "{case}");
-    let queue = &dial.children[0];
-    assert_eq!(queue.name, "Queue", "{case}");
-    assert_eq!(text(queue), QUEUE, "{case}");
-    assert_eq!(queue.attr("url"), Some("/voice/on-air"), "{case}");
-}
-
-#[tokio::test]
-async fn a_host_takes_calls_and_the_line_stays_open() {
-    let app = spawn_app().await;
-    app.add_user("dj", Role::Host, "dj-password").await;
-
-    let doc = twiml(&app, "/voice", &host_line("dj", QUEUE)).await;
-    assert_eq!(
-        verbs(&doc),
-        ["Say", "Pause", "Redirect"],
-        "nobody waits yet"
-    );
-    assert_eq!(text(&doc.children[2]), "/voice/next?idle=1");
-
-    let mut next = host_line("dj", QUEUE);
-    next.retain(|(k, _)| k != "Queue");
-    let doc = twiml(&app, "/voice/next?idle=1", &next).await;
-    assert_eq!(verbs(&doc), ["Pause", "Redirect"], "said once, then quiet");
-
-    twiml(&app, "/voice/incoming", &listener("CA01", "+14155550101")).await;
-    let doc = twiml(&app, "/voice/next?idle=1", &next).await;
-    assert_takes_queue(&doc, "a caller waits: idle loop dials");
-    let doc = twiml(&app, "/voice", &host_line("dj", QUEUE)).await;
-    assert_takes_queue(&doc, "a caller waits: take calls dials");
-    let doc = twiml(
-        &app,
-        "/voice/next",
-        &with(next.clone(), &[("DialCallStatus", "completed")]),
-    )
-    .await;
-    assert_takes_queue(&doc, "after Next");
-
-    let doc = twiml(
-        &app,
-        "/voice/next",
-        &with(
-            next.into_iter()
-                .filter(|(k, _)| k != "CallStatus")
-                .collect(),
-            &[("CallStatus", "completed")],
-        ),
-    )
-    .await;
-    assert_eq!(verbs(&doc), ["Hangup"], "the host hung up");
-}
-
-#[tokio::test]
-async fn only_hosts_and_admins_get_a_queue() {
-    let app = spawn_app().await;
-    app.add_user("guest", Role::Caller, "guest-password").await;
-    app.add_user("screen", Role::Screener, "screen-password")
-        .await;
-    twiml(&app, "/voice/incoming", &listener("CA01", "+14155550101")).await;
-    for (case, params) in [
-        ("caller role", host_line("guest", QUEUE)),
-        ("screener role", host_line("screen", QUEUE)),
-        ("unknown identity", host_line("nobody", QUEUE)),
-        ("another queue", host_line("admin", "someone-elses-queue")),
-    ] {
-        let doc = twiml(&app, "/voice", &params).await;
-        assert!(!verbs(&doc).contains(&"Dial"), "{case}: no Dial: {doc:?}");
-        assert_eq!(verbs(&doc).last(), Some(&"Hangup"), "{case}");
-        assert!(
-            !text(&doc.children[0]).is_empty(),
-            "{case}: a spoken reason"
-        );
-    }
-    let mut next = host_line("guest", QUEUE);
-    next.retain(|(k, _)| k != "Queue");
-    let doc = twiml(&app, "/voice/next", &next).await;
-    assert!(
-        !verbs(&doc).contains(&"Dial"),
-        "/voice/next checks the host too"
-    );
 }
 
 #[tokio::test]
