@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import http from 'node:http';
 import https from 'node:https';
-import { mkdtemp, mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -64,7 +64,7 @@ export async function startServer({ env = {}, timeoutMs = 30_000 } = {}) {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'piphone-test-'));
   const childEnv = {
     ...process.env,
-    RUST_LOG: process.env.RUST_LOG || 'info',
+    PIPHONE_LOG: process.env.PIPHONE_LOG || 'info',
     PIPHONE_LISTEN: '127.0.0.1:0',
     PIPHONE_DATA_DIR: dataDir,
     PIPHONE_ADMIN_PASSWORD: ADMIN_PASSWORD,
@@ -225,7 +225,6 @@ export async function withScreenshot(page, name, fn, server) {
       /* the page may be gone */
     }
     if (server) {
-      const { writeFile } = await import('node:fs/promises');
       const logFile = path.join(RESULTS_DIR, 'failures', `${safe}.server.log`);
       await mkdir(path.dirname(logFile), { recursive: true });
       await writeFile(logFile, server.logs()).catch(() => {});

@@ -69,6 +69,31 @@ describe('phone page logic (scripted SDK)', () => {
     }, server);
   });
 
+  test('a call that cannot connect (offline) can be given up with Hang up', async () => {
+    await withScreenshot(page, 'ui-cancel', async () => {
+      await inPage(() => {
+        window.fakeTwilio.holdConnect = true;
+      });
+      const before = await inPage(() => window.fakeTwilio.calls.length);
+      await page.getByTestId('call').click();
+      await waitFor(async () => /^Connecting to/.test(await status()), 5_000, { what: 'Connecting' });
+      assert.ok(await page.getByTestId('call').isDisabled(), 'no second call while connecting');
+      assert.ok(await page.getByTestId('hangup').isEnabled(), 'Hang up is offered while connecting');
+      await page.getByTestId('hangup').click();
+      assert.equal(await status(), 'Call ended — cancelled before it connected');
+      assert.ok(await page.getByTestId('call').isEnabled());
+      // When the network comes back and connect() finally settles, the late call is dropped, not shown.
+      await inPage(() => {
+        window.fakeTwilio.holdConnect = false;
+        window.fakeTwilio.releaseConnect();
+      });
+      await waitFor(() => inPage((n) => window.fakeTwilio.calls[n].status() === 'closed', before), 5_000, {
+        what: 'the late call to be disconnected',
+      });
+      assert.equal(await status(), 'Call ended — cancelled before it connected');
+    }, server);
+  });
+
   const cases = [
     { code: 31401, advice: /not letting piphone use your microphone/ },
     { code: 31208, advice: /not letting piphone use your microphone/ },

@@ -185,12 +185,51 @@ describe('phone page', () => {
       await byTestId('sandbox-from').fill('+15551239999');
       await byTestId('sandbox-call-in').click();
       await waitFor(async () => /Simulated 1 call from \+15551239999/.test(await byTestId('sandbox-result').textContent()),
-        5_000, { what: 'the panel to confirm the simulated call' });
+        5_000, { what: 'the panel to confirm the simulated call (needs POST /api/sandbox/call-in)' }).catch(async (err) => {
+        err.message += `; the panel says: "${await byTestId('sandbox-result').textContent()}"`;
+        throw err;
+      });
       await waitFor(() => byTestId('incoming').isVisible(), 15_000, { what: 'the incoming-call banner' });
       await byTestId('incoming-reject').click();
       assert.ok(await byTestId('incoming').isHidden(), 'the banner goes away');
       await expectStatus(/Rejected/);
     }, server);
+  });
+
+  test('the microphone and speaker pickers list the devices', async () => {
+    await withScreenshot(page, 'audio-devices', async () => {
+      await page.getByText('Microphone and speaker').click();
+      await waitFor(async () => (await byTestId('mic').locator('option').count()) > 0, 5_000, {
+        what: 'microphones in the picker',
+      });
+      assert.ok(await page.getByLabel('Microphone', { exact: true }).isVisible());
+      assert.ok(await page.getByLabel('Microphone level').isVisible());
+      assert.ok(await page.getByLabel('Speaker level').isVisible());
+      await page.getByText('Microphone and speaker').click();
+    }, server);
+  });
+
+  test('fits a phone-sized screen', async () => {
+    const small = await newContext(browser, { viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true });
+    const phone = await small.newPage();
+    try {
+      await withScreenshot(phone, 'phone-size', async () => {
+        await login(phone, server);
+        await waitFor(async () => /^Ready$/.test(await phone.getByTestId('status').textContent()), 15_000, {
+          what: 'Ready on the small screen',
+        });
+        const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+        assert.ok(overflow <= 0, `no sideways scrolling (${overflow}px too wide)`);
+        for (const id of ['number', 'call', 'hangup', 'key-1', 'key-hash', 'mute']) {
+          const box = await phone.getByTestId(id).boundingBox();
+          assert.ok(box && box.width >= 40 && box.height >= 40, `${id} is big enough to tap: ${JSON.stringify(box)}`);
+          assert.ok(box.x >= 0 && box.x + box.width <= 375, `${id} is on screen`);
+        }
+        await screenshot(phone, 'screenshots/phone-size');
+      }, server);
+    } finally {
+      await small.close();
+    }
   });
 
   test('the page breaks no Content-Security-Policy rule and throws no errors', () => {

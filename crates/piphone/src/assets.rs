@@ -260,7 +260,7 @@ mod tests {
 
     #[test]
     fn pages_are_html_and_never_cached() {
-        for name in ["index", "login"] {
+        for name in ["index", "login", "admin"] {
             let res = page(name).unwrap_or_else(|| panic!("{name}: missing"));
             let h = res.headers();
             assert_eq!(
@@ -289,7 +289,7 @@ mod tests {
 
     #[test]
     fn pages_have_no_inline_script_or_style() {
-        for name in ["index", "login"] {
+        for name in ["index", "login", "admin"] {
             let file = Web::get(&format!("pages/{name}.html")).unwrap();
             let html = std::str::from_utf8(&file.data).unwrap();
             assert!(!html.contains("<script>"), "{name}: inline <script>");

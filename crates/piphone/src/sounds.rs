@@ -52,7 +52,7 @@ fn samples(name: &str) -> Option<Vec<f64>> {
             tone(&mut out, &[440.0, 480.0], 2.0, 0.35);
             silence(&mut out, 4.0);
         }
-        // Ringback heard by the caller while the far end rings: one 2 s burst then a pause.
+        // Ringback while the far end rings: a 1 s burst of the ringing tone, then a pause.
         "outgoing" => {
             tone(&mut out, &[440.0, 480.0], 1.0, 0.25);
             silence(&mut out, 0.5);

@@ -71,10 +71,20 @@ pub fn router(state: AppState) -> Router {
             middleware::same_origin_posts,
         ));
 
-    Router::new()
-        .merge(app)
-        .merge(webhooks)
-        .merge(crate::assets::static_routes())
+    with_layers(
+        Router::new()
+            .merge(app)
+            .merge(webhooks)
+            .merge(crate::assets::static_routes()),
+        state,
+    )
+}
+
+/// The layers every route gets: security headers, a body size limit, panic isolation (a panicking handler
+/// becomes a 500; the server keeps serving) and request tracing. Public so tests can wrap their own routes in
+/// exactly the production stack.
+pub fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
+    routes
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::security_headers,

@@ -10,7 +10,6 @@ export function deviceOptions(me) {
   for (const name of SOUND_NAMES) sounds[name] = `/static/sounds/${name}.wav`;
   const options = { sounds, closeProtection: true, codecPreferences: ['opus', 'pcmu'], logLevel: 'warn' };
   if (me.sandbox) {
-    // The sandbox stands in for Twilio's gateway on this same host (an SDK testing option).
     options.chunderw = location.host;
     options.publishEvents = false;
   }

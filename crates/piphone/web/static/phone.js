@@ -4,8 +4,8 @@
 // `disconnect`…) and never waits on `register()` or `connect()` to show state.
 import { api, clock, showModeBanner } from './common.js';
 import { adviceFor, isOffline, isTokenProblem } from './advice.js';
-import { setupAudioDevices } from './audio-devices.js';
 import { deviceOptions } from './device-options.js';
+import { setupAudioDevices } from './audio-devices.js';
 import { setupNumberCheck } from './number-check.js';
 import { setupSandboxPanel } from './sandbox-panel.js';
 
@@ -33,6 +33,8 @@ let device;
 let audio = { showLevels() {} };
 let numberCheck;
 let activeCall = null;
+let connecting = false; // connect() called, no Call yet (offline it never settles)
+let cancelled = false;
 let ringingCall = null;
 let hungUpLocally = false;
 let timerHandle = null;
@@ -49,7 +51,7 @@ function showAdvice(text) {
 }
 
 function updateControls() {
-  const inCall = Boolean(activeCall);
+  const inCall = Boolean(activeCall) || connecting;
   ui.call.disabled = inCall || !device || !me?.can_dial;
   ui.hangup.disabled = !inCall;
   ui.mute.disabled = !inCall;
@@ -128,12 +130,20 @@ async function placeCall() {
   const label = check?.formatted || typed;
   setStatus(`Connecting to ${label}…`, 'connecting');
   hungUpLocally = false;
-  // Until connect() hands us the call, keep the Call button from starting a second one.
-  ui.call.disabled = true;
+  connecting = true;
+  cancelled = false;
+  updateControls();
   try {
     const call = await device.connect({ params: { To: typed } });
+    connecting = false;
+    if (cancelled) {
+      call.disconnect();
+      return;
+    }
     wireCall(call, label);
   } catch (error) {
+    connecting = false;
+    if (cancelled) return;
     showAdvice(adviceFor(error));
     setStatus('Call failed', 'ended');
     updateControls();
@@ -144,6 +154,12 @@ function hangUp() {
   if (activeCall) {
     hungUpLocally = true;
     activeCall.disconnect();
+  } else if (connecting) {
+    // Offline, connect() may never settle: let the person give up now; a late Call is dropped on arrival.
+    cancelled = true;
+    connecting = false;
+    setStatus('Call ended — cancelled before it connected', 'ended');
+    updateControls();
   }
 }
 
@@ -265,7 +281,7 @@ function wireUi() {
   document.addEventListener('keydown', (event) => {
     if (event.ctrlKey || event.metaKey || event.altKey) return;
     if (event.key === 'Escape') {
-      if (activeCall) hangUp();
+      if (activeCall || connecting) hangUp();
       else if (ringingCall) rejectIncoming();
       return;
     }
@@ -289,6 +305,7 @@ async function main() {
   showModeBanner(Boolean(me.sandbox));
   ui.identity.textContent = me.identity;
   document.getElementById('console-link').hidden = !me.can_take_calls;
+  document.getElementById('admin-link').hidden = me.role !== 'admin';
   if (me.default_number && !ui.number.value) ui.number.value = me.default_number;
   numberCheck = setupNumberCheck(ui.number, ui.hint);
   if (me.sandbox) setupSandboxPanel();
