@@ -84,6 +84,8 @@ pub struct Settings {
     pub max_concurrent_calls: u32,
     /// Where the settings file was read from, if one was.
     pub config_file: Option<PathBuf>,
+    /// The radio call-in: queue, greeting, hold music, incoming mode.
+    pub callin: crate::callin::CallinSettings,
 }
 
 /// A setting that could not be used, with the name the operator wrote.
@@ -130,6 +132,8 @@ struct FileSettings {
     sandbox_speed: Option<f64>,
     max_calls_per_day: Option<u32>,
     max_concurrent_calls: Option<u32>,
+    #[serde(flatten)]
+    callin: crate::callin::settings::FileCallin,
     #[serde(flatten)]
     unknown: BTreeMap<String, toml::Value>,
 }
@@ -186,6 +190,7 @@ impl Settings {
         };
         for key in env.keys() {
             if !ENV_NAMES.contains(&key.as_str())
+                && !crate::callin::settings::ENV_NAMES.contains(&key.as_str())
                 && !key.starts_with("PIPHONE_TEST")
                 && !key.starts_with("PIPHONE_KIOSK")
             {
@@ -318,6 +323,8 @@ impl Settings {
             2,
         )?;
 
+        let callin = crate::callin::CallinSettings::from_sources(env, &file.callin)?;
+
         Ok((
             Settings {
                 listen,
@@ -336,6 +343,7 @@ impl Settings {
                 max_calls_per_day,
                 max_concurrent_calls,
                 config_file,
+                callin,
             },
             warnings,
         ))
@@ -388,6 +396,7 @@ impl Settings {
                 self.max_concurrent_calls.to_string(),
             ),
         ];
+        lines.extend(self.callin.lines());
         if let Some(t) = &self.twilio {
             lines.push(("twilio_account_sid".into(), t.account_sid.clone()));
             lines.push(("twilio_auth_token".into(), "***".into()));
@@ -669,5 +678,23 @@ mod tests {
         assert_eq!(s.listen.port(), 9001);
         assert_eq!(s.caller_id.as_deref(), Some("+14155550100"));
         assert!(warnings.iter().any(|w| w.contains("bogus")), "{warnings:?}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_settings_file_others_can_read_is_warned_about() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("piphone.toml");
+        std::fs::write(&path, "caller_id = \"+14155550100\"\n").unwrap();
+        let load = || {
+            Settings::from_sources(&env(&[("PIPHONE_CONFIG", path.to_str().unwrap())]))
+                .unwrap()
+                .1
+        };
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        assert!(load().iter().any(|w| w.contains("readable by other users")));
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        assert!(load().is_empty(), "{:?}", load());
     }
 }

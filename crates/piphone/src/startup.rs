@@ -3,15 +3,18 @@
 
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use axum::Router;
 use rand::distr::{Alphanumeric, SampleString};
 use rustls::ServerConfig;
 use tokio::net::TcpListener;
+use twilio::rest::{Auth, ClientConfig};
 use url::Url;
 
 use crate::auth::{LoginLimiter, password};
+use crate::callin::{IncomingMode, QueueHub};
 use crate::domain::{DialPolicy, Role};
 use crate::sandbox::{self, Sandbox, SandboxOptions};
 use crate::settings::{Secret, Settings, TwilioSettings};
@@ -88,6 +91,17 @@ impl Application {
             .clone()
             .or_else(|| sandbox.as_ref().map(|_| SANDBOX_DEFAULT_NUMBER.to_owned()));
 
+        let rest = rest_client(
+            &settings,
+            &twilio,
+            sandbox.as_ref().map(|_| &local_url),
+            tls.is_some(),
+        )?;
+        let callin = Arc::new(QueueHub::new(&settings.callin));
+        if settings.callin.incoming_mode == IncomingMode::Queue {
+            crate::callin::poller::spawn(&callin, rest.clone(), settings.callin.poll_interval);
+        }
+
         let state = AppState {
             settings: Arc::new(settings),
             store,
@@ -99,6 +113,8 @@ impl Application {
             policy: Arc::new(policy),
             limiter: Arc::new(LoginLimiter::new()),
             presence: Arc::new(Presence::default()),
+            rest,
+            callin,
             sandbox: sandbox.clone(),
         };
         let mut router = crate::routes::router(state.clone());
@@ -114,6 +130,11 @@ impl Application {
         })
     }
 
+    /// The complete router (app routes, and the sandbox's in sandbox mode), as it will be served.
+    pub fn router(&self) -> &Router {
+        &self.router
+    }
+
     pub fn port(&self) -> u16 {
         self.local_url.port_or_known_default().unwrap_or_default()
     }
@@ -126,8 +147,45 @@ impl Application {
             "twilio"
         };
         tracing::info!(url = %self.local_url, public_url = %self.state.public_url, mode, "piphone listening on {}", self.local_url);
+        let hub = self.state.callin.clone();
+        let shutdown = async move {
+            shutdown.await;
+            hub.close(); // open /events streams end instead of holding the drain up
+        };
         crate::server::serve(self.listener, self.router, self.tls, shutdown).await
     }
+}
+
+/// The REST client: Twilio's API (or `PIPHONE_TWILIO_API_URL`), or in sandbox mode piphone's own URL, which
+/// serves the sandbox's REST subset (with piphone's self-signed certificate when TLS is on).
+fn rest_client(
+    settings: &Settings,
+    account: &TwilioSettings,
+    sandbox_url: Option<&Url>,
+    tls: bool,
+) -> anyhow::Result<twilio::rest::Client> {
+    let (base_url, accept_invalid_certs) = match sandbox_url {
+        Some(own) => (own.as_str().trim_end_matches('/').to_owned(), tls),
+        None => (
+            settings
+                .twilio_api_url
+                .as_str()
+                .trim_end_matches('/')
+                .to_owned(),
+            false,
+        ),
+    };
+    let config = ClientConfig {
+        base_url,
+        accept_invalid_certs,
+        timeout: Duration::from_secs(5),
+        connect_timeout: Duration::from_secs(3),
+        max_retries: 2,
+        ..ClientConfig::default()
+    };
+    let auth = Auth::api_key(&account.api_key_sid, account.api_key_secret.expose());
+    twilio::rest::Client::new(&account.account_sid, auth, config)
+        .context("building the Twilio REST client")
 }
 
 /// On first start with no users: create `admin`, with `PIPHONE_ADMIN_PASSWORD` or a random password shown once.

@@ -1,11 +1,14 @@
 //! piphone's HTTP-level integration tests: one binary, each test on its own server (port 0) and database.
 
 mod admin;
+mod callin;
 mod crash;
 mod dial_policy;
 mod helpers;
 mod login;
 mod props;
+mod reliability;
+mod route_inventory;
 mod secrets;
 mod token;
 mod voice;
