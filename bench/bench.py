@@ -274,7 +274,7 @@ def main():
     ap.add_argument("--events", type=int, default=20, help="events timed per stream count (SSE)")
     ap.add_argument("--poll-secs", type=float, default=5.0,
                     help="piphone's shared Twilio poll interval, and the baseline browsers' poll interval")
-    ap.add_argument("--quiet-secs", type=float, default=10.0, help="window for counting Twilio requests")
+    ap.add_argument("--quiet-secs", type=float, default=20.0, help="window for counting Twilio requests")
     ap.add_argument("--skip-events", action="store_true", help="only /voice, /token, memory, start-up, size")
     ap.add_argument("--only", default="piphone,baseline,ceiling", help="contenders to run (default all)")
     ap.add_argument("--piphone", default=os.path.join(ROOT, "target", "release", "piphone"))
@@ -306,10 +306,13 @@ def main():
     atexit.register(shutil.rmtree, workdir, True)
     ncpu = os.cpu_count() or 1
 
-    mock_port = free_port()
-    mock = start("twilio-mock", [os.path.join(args.tools, "twilio-mock"), str(mock_port)], dict(os.environ), logdir)
-    wait_port(mock_port, mock, "twilio-mock")
-    mock_url = f"http://127.0.0.1:{mock_port}"
+    # One Twilio mock per contender, so each count is that contender's alone.
+    mock_ports = {}
+    for name in ["piphone", "baseline", "ceiling"]:
+        mock_ports[name] = free_port()
+        mock = start(f"twilio-mock-{name}", [os.path.join(args.tools, "twilio-mock"), str(mock_ports[name])],
+                     dict(os.environ), logdir)
+        wait_port(mock_ports[name], mock, f"twilio-mock-{name}")
 
     # --- the contenders' commands ---
     ports = {name: free_port() for name in ["piphone", "baseline", "ceiling"]}
@@ -326,7 +329,7 @@ def main():
         "PIPHONE_TWILIO_API_KEY_SID": API_KEY_SID,
         "PIPHONE_TWILIO_API_KEY_SECRET": API_KEY_SECRET,
         "PIPHONE_TWILIO_APP_SID": APP_SID,
-        "PIPHONE_TWILIO_API_URL": mock_url,
+        "PIPHONE_TWILIO_API_URL": f"http://127.0.0.1:{mock_ports['piphone']}",
         "PIPHONE_CALLER_ID": CALLER_ID,
         # Benchmark calls never end (nothing sends the Dial action): limits out of the way.
         "PIPHONE_MAX_CONCURRENT_CALLS": "1000000000",
@@ -339,7 +342,7 @@ def main():
         "BENCH_TWILIO_ACCOUNT_SID": ACCOUNT_SID, "BENCH_TWILIO_AUTH_TOKEN": AUTH_TOKEN,
         "BENCH_TWILIO_API_KEY_SID": API_KEY_SID, "BENCH_TWILIO_API_KEY_SECRET": API_KEY_SECRET,
         "BENCH_TWILIO_APP_SID": APP_SID, "BENCH_CALLER_ID": CALLER_ID, "BENCH_PUBLIC_URL": PUBLIC_URL,
-        "BENCH_TWILIO_API_URL": mock_url,
+        "BENCH_TWILIO_API_URL": f"http://127.0.0.1:{mock_ports['baseline']}",
     })
     commands = {
         "piphone": ([args.piphone, "serve"], piphone_env),
@@ -348,8 +351,6 @@ def main():
                      baseline_env),
         "ceiling": ([os.path.join(args.tools, "ceiling"), str(ports["ceiling"])], dict(os.environ)),
     }
-    if not os.path.exists(os.path.join(os.path.dirname(args.piphone), "piphone")):
-        die("no piphone release binary")
 
     res = {"machine": machine(), "args": vars(args), "contenders": contenders, "startup_ms": {},
            "first_start_ms": {}, "idle_mb": {}, "size_mb": {}, "voice": {}, "token": {}, "events": {}}
@@ -426,7 +427,7 @@ def main():
                 events = args.events if mode == "sse" else max(3, args.events // 5)
                 fa = ["--mode", mode, "--addr", f"127.0.0.1:{ports[name]}", "--path", path,
                       "--streams", str(n), "--events", str(events), "--trigger-path", "/voice/incoming",
-                      "--public-url", PUBLIC_URL, "--auth-token", AUTH_TOKEN, "--mock", f"127.0.0.1:{mock_port}",
+                      "--public-url", PUBLIC_URL, "--auth-token", AUTH_TOKEN, "--mock", f"127.0.0.1:{mock_ports[name]}",
                       "--quiet-secs", str(args.quiet_secs), "--poll-secs", str(args.poll_secs)]
                 if name == "piphone":
                     fa += ["--cookie", cookie]

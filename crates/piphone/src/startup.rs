@@ -18,7 +18,7 @@ use crate::callin::{IncomingMode, QueueHub};
 use crate::domain::{DialPolicy, Role};
 use crate::sandbox::{self, Sandbox, SandboxOptions};
 use crate::settings::{Secret, Settings, TwilioSettings};
-use crate::state::{AppState, Presence};
+use crate::state::{AppState, AppStateInner, Presence};
 use crate::store::{self, NewUser, Store};
 
 /// The number the phone page offers in sandbox mode: a fictional one the sandbox's simulated phones answer.
@@ -102,7 +102,7 @@ impl Application {
             crate::callin::poller::spawn(&callin, rest.clone(), settings.callin.poll_interval);
         }
 
-        let state = AppState {
+        let state = AppState::new(AppStateInner {
             settings: Arc::new(settings),
             store,
             twilio: Arc::new(twilio),
@@ -116,7 +116,7 @@ impl Application {
             rest,
             callin,
             sandbox: sandbox.clone(),
-        };
+        });
         let mut router = crate::routes::router(state.clone());
         if let Some(sb) = &sandbox {
             router = router.merge(sb.router());

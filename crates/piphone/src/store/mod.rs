@@ -2,12 +2,17 @@
 //!
 //! SQLite by default (WAL, `synchronous=FULL`, `busy_timeout`, created if missing); migrations are compiled into
 //! the binary and run at start-up. Every write is committed before the caller is answered, so a killed process
-//! loses nothing it acknowledged.
+//! loses nothing it acknowledged. Dial-log writes go through one writer that commits together what arrives
+//! together ([`writer`]); the hot reads (sessions, users, toll-fraud counts) are served from memory
+//! ([`cache`], [`ledger`]).
 
 mod bans;
+mod cache;
 mod dial_log;
+mod ledger;
 mod sqlite;
 mod users;
+mod writer;
 
 pub use bans::Ban;
 pub use dial_log::Refusal;
@@ -27,12 +32,18 @@ pub enum StoreError {
     NoSuchUser(String),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    #[error("database write failed: {0}")]
+    Write(String),
 }
 
 /// Handle to the database; cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Store {
     pub(crate) pool: sqlx::SqlitePool,
+    /// Recently read users and sessions.
+    cache: std::sync::Arc<cache::ReadCache>,
+    /// The one writer of the dial log, and the toll-fraud counters it keeps.
+    dials: writer::DialWriter,
 }
 
 /// Seconds since the Unix epoch.

@@ -51,5 +51,9 @@ pub async fn connect(url: &str) -> Result<Store, StoreError> {
         .connect_with(options)
         .await?;
     migrator().run(&pool).await?;
-    Ok(Store { pool })
+    Ok(Store {
+        dials: super::writer::DialWriter::spawn(pool.clone()),
+        cache: Default::default(),
+        pool,
+    })
 }
