@@ -48,11 +48,19 @@ pub async fn connect(url: &str) -> Result<Store, StoreError> {
         .foreign_keys(true);
     let pool = SqlitePoolOptions::new()
         .max_connections(4)
-        .connect_with(options)
+        .connect_with(options.clone())
         .await?;
     migrator().run(&pool).await?;
+    // The dial-log writer's own connection. `synchronous=NORMAL` (WAL): a commit is in the WAL file, safe from a
+    // killed process, when the caller is answered; it reaches the disk at the next checkpoint or full commit.
+    // A call per fsync would otherwise bound /voice by the disk (see docs/BENCHMARKS.md); a power cut can lose
+    // the last moments of dial records, not the database.
+    let dial_writer = SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect_with(options.synchronous(SqliteSynchronous::Normal))
+        .await?;
     Ok(Store {
-        dials: super::writer::DialWriter::spawn(pool.clone()),
+        dials: super::writer::DialWriter::spawn(dial_writer),
         cache: Default::default(),
         pool,
     })
