@@ -4,6 +4,7 @@ mod admin;
 mod callin;
 mod crash;
 mod dial_policy;
+mod faults;
 mod helpers;
 mod login;
 mod props;
