@@ -214,8 +214,13 @@ impl Board {
         self.hosts.remove(host_call_sid);
     }
 
-    /// The caller was dequeued to a host (`/voice/on-air`).
-    pub fn on_air(&mut self, call_sid: &str, from: Option<&str>, host_call_sid: Option<&str>) {
+    /// The caller was dequeued to a host (`/voice/on-air`). Returns the host's identity, when known.
+    pub fn on_air(
+        &mut self,
+        call_sid: &str,
+        from: Option<&str>,
+        host_call_sid: Option<&str>,
+    ) -> Option<String> {
         if let Some(f) = from {
             self.numbers.insert(call_sid, f);
         }
@@ -227,8 +232,21 @@ impl Board {
             call_sid: call_sid.to_owned(),
             since: Instant::now(),
             host_call_sid: host_call_sid.map(str::to_owned),
-            host,
+            host: host.clone(),
         });
+        host
+    }
+
+    /// A call refused at the door (a banned number): shown among the departures, never waiting.
+    pub fn refused(&mut self, call_sid: &str, from: &str, result: &str) {
+        self.recent.push_front(Departure {
+            call_sid: call_sid.to_owned(),
+            from: Some(from.to_owned()),
+            result: result.to_owned(),
+            queue_seconds: 0,
+            at: view::rfc3339(OffsetDateTime::now_utc()),
+        });
+        self.recent.truncate(RECENT);
     }
 
     /// The caller left the queue or the air (`/voice/left`, Twilio's `QueueResult` and `QueueTime`).

@@ -7,10 +7,10 @@ use axum::response::Response;
 use serde::Deserialize;
 
 use super::voice::{client_user, refuse, ring_browsers, twiml};
+use crate::call_log;
 use crate::callin::{IncomingMode, twiml as say};
-use crate::domain::PhoneNumber;
 use crate::state::AppState;
-use crate::store::User;
+use crate::store::{CallKind, NewCall, User};
 use crate::webhook::TwilioForm;
 
 fn call_sid(form: &TwilioForm) -> &str {
@@ -28,13 +28,10 @@ fn phone_from(form: &TwilioForm) -> Option<&str> {
         .filter(|f| !f.is_empty() && !f.starts_with("client:"))
 }
 
-/// Whether the caller's number is on the ban list. A store failure lets the call through (logged): a broken
-/// disk should not silence the phone-in.
-async fn is_banned(state: &AppState, from: &str) -> bool {
-    let number = PhoneNumber::parse_caller(from, state.policy.default_region.as_deref())
-        .map(|n| n.e164().to_owned())
-        .unwrap_or_else(|_| from.trim().to_owned());
-    state.store.is_banned(&number).await.unwrap_or_else(|e| {
+/// Whether the caller's number (E.164) is on the ban list. A store failure lets the call through (logged): a
+/// broken disk should not silence the phone-in.
+async fn is_banned(state: &AppState, number: &str) -> bool {
+    state.store.is_banned(number).await.unwrap_or_else(|e| {
         tracing::error!(error = %e, "ban list lookup failed; letting the call through");
         false
     })
@@ -45,20 +42,28 @@ async fn is_banned(state: &AppState, from: &str) -> bool {
 /// ring (`ring`).
 #[tracing::instrument(skip_all, fields(call_sid = call_sid(&form)))]
 pub async fn station_call(State(state): State<AppState>, form: TwilioForm) -> Response {
-    if let Some(from) = phone_from(&form)
-        && is_banned(&state, from).await
-    {
-        tracing::info!(from, "call from a banned number rejected");
+    let number = call_log::caller_number(&state, form.get("From").unwrap_or(""));
+    let kind = match state.settings.callin.incoming_mode {
+        IncomingMode::Ring => CallKind::Incoming,
+        IncomingMode::Queue => CallKind::Queue,
+    };
+    if phone_from(&form).is_some() && is_banned(&state, &number).await {
+        tracing::info!(from = number, "call from a banned number rejected");
+        let call = NewCall::now(call_sid(&form), kind, &number, "banned");
+        call_log::started(&state, call.detail("on the ban list").ended()).await;
+        state
+            .callin
+            .update(|b| b.refused(call_sid(&form), &number, "banned"));
         return twiml(say::refuse_banned());
     }
     match state.settings.callin.incoming_mode {
         IncomingMode::Ring => ring_browsers(State(state), form).await,
-        IncomingMode::Queue => enqueue_caller(&state, &form),
+        IncomingMode::Queue => enqueue_caller(&state, &form, &number).await,
     }
 }
 
 /// Greets the caller and puts them in the call-in queue, unless it is full.
-fn enqueue_caller(state: &AppState, form: &TwilioForm) -> Response {
+async fn enqueue_caller(state: &AppState, form: &TwilioForm, number: &str) -> Response {
     let settings = &state.settings.callin;
     let sid = call_sid(form);
     let from = phone_from(form);
@@ -73,9 +78,12 @@ fn enqueue_caller(state: &AppState, form: &TwilioForm) -> Response {
     });
     if !joined {
         tracing::info!(from = from.unwrap_or(""), "call-in queue full");
+        let call = NewCall::now(sid, CallKind::Queue, number, "queue-full");
+        call_log::started(state, call.ended()).await;
         return twiml(say::lines_full());
     }
     tracing::info!(from = from.unwrap_or(""), "caller joins the call-in queue");
+    call_log::started(state, NewCall::now(sid, CallKind::Queue, number, "waiting")).await;
     twiml(say::greet_and_enqueue(settings))
 }
 
@@ -112,9 +120,11 @@ pub async fn left_queue(State(state): State<AppState>, form: TwilioForm) -> Resp
         queue_seconds = queue_time,
         "caller left the call-in queue"
     );
-    state
-        .callin
-        .update(|b| b.left(call_sid(&form), result, queue_time));
+    let sid = call_sid(&form);
+    state.callin.update(|b| b.left(sid, result, queue_time));
+    if let Some(outcome) = call_log::queue_outcome(result) {
+        call_log::ended(&state, sid, outcome, Some(result)).await;
+    }
     twiml(say::goodbye(result))
 }
 
@@ -123,10 +133,11 @@ pub async fn left_queue(State(state): State<AppState>, form: TwilioForm) -> Resp
 #[tracing::instrument(skip_all, fields(call_sid = call_sid(&form)))]
 pub async fn on_air(State(state): State<AppState>, form: TwilioForm) -> Response {
     let host_call = form.get("DequeingCallSid").filter(|s| !s.is_empty());
-    state
+    let host = state
         .callin
         .update(|b| b.on_air(call_sid(&form), phone_from(&form), host_call));
     tracing::info!(host_call = host_call.unwrap_or(""), "caller on the air");
+    call_log::on_air(&state, call_sid(&form), host.as_deref()).await;
     twiml(say::on_air())
 }
 

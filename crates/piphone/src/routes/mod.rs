@@ -2,6 +2,7 @@
 
 mod admin;
 mod callin;
+mod calls;
 mod console;
 mod health;
 mod login;
@@ -37,6 +38,7 @@ pub const WEBHOOK_ROUTES: &[&str] = &[
     "/voice/next",
     "/voice/on-air",
     "/voice/dial-ended",
+    "/voice/ring-ended",
 ];
 
 /// Longest a webhook request (headers, body and answer) may take.
@@ -52,6 +54,7 @@ pub fn router(state: AppState) -> Router {
         .route("/voice/next", post(callin::next_caller))
         .route("/voice/on-air", post(callin::on_air))
         .route("/voice/dial-ended", post(voice::dial_ended))
+        .route("/voice/ring-ended", post(voice::ring_ended))
         // Twilio waits 15 s for TwiML; a request still incomplete after WEBHOOK_TIMEOUT is a stalled or hostile
         // client, not Twilio. (Only here: SSE and WebSocket routes must not time out.)
         .route_layer(TimeoutLayer::with_status_code(
@@ -71,6 +74,10 @@ pub fn router(state: AppState) -> Router {
         .route("/queue-status", get(console::queue_status))
         .route("/events", get(console::events))
         .route("/api/callin/hangup", post(console::hangup_caller))
+        .route("/calls", get(calls::calls_page))
+        .route("/calls.csv", get(calls::calls_csv))
+        .route("/api/calls", get(calls::list_calls))
+        .route("/api/callers/{number}", get(calls::caller_history))
         .route("/admin", get(admin::admin_page))
         .route(
             "/api/admin/users",

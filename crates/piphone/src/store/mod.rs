@@ -1,15 +1,17 @@
-//! Persistent state: users, sessions, the ban list (and later the call log).
+//! Persistent state: users, sessions, the ban list, the dial log, the call log and screeners' notes.
 //!
 //! SQLite by default (WAL, `synchronous=FULL`, `busy_timeout`, created if missing); migrations are compiled into
 //! the binary and run at start-up. Every write is committed before the caller is answered, so a killed process
 //! loses nothing it acknowledged.
 
 mod bans;
+mod call_log;
 mod dial_log;
 mod sqlite;
 mod users;
 
 pub use bans::Ban;
+pub use call_log::{CallEntry, CallFilter, CallKind, History, NewCall, StoredNotes};
 pub use dial_log::Refusal;
 pub use sqlite::connect;
 pub use users::{NewUser, User};
