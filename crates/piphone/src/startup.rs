@@ -114,7 +114,7 @@ impl Application {
                 tls.is_some(),
                 RequestBudget::Poll(interval),
             )?;
-            crate::callin::poller::spawn(&callin, poll_rest, interval);
+            crate::callin::poller::spawn(&callin, poll_rest, store.clone(), interval);
         }
 
         let state = AppState {

@@ -40,8 +40,9 @@ impl Priority {
     }
 }
 
-/// A screener's notes on one call.
+/// A screener's notes on one call. Missing fields are empty.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct CallerNotes {
     pub name: String,
     pub location: String,

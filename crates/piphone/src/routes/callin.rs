@@ -8,7 +8,8 @@ use serde::Deserialize;
 
 use super::voice::{client_user, refuse, ring_browsers, twiml};
 use crate::call_log;
-use crate::callin::{IncomingMode, twiml as say};
+use crate::callin::poller::recall;
+use crate::callin::{IncomingMode, Line, twiml as say};
 use crate::state::AppState;
 use crate::store::{CallKind, NewCall, User};
 use crate::webhook::TwilioForm;
@@ -72,7 +73,7 @@ async fn enqueue_caller(state: &AppState, form: &TwilioForm, number: &str) -> Re
             return false;
         }
         if !sid.is_empty() {
-            b.arrived(sid, from);
+            b.arrived(Line::Main, sid, from);
         }
         true
     });
@@ -84,19 +85,36 @@ async fn enqueue_caller(state: &AppState, form: &TwilioForm, number: &str) -> Re
     }
     tracing::info!(from = from.unwrap_or(""), "caller joins the call-in queue");
     call_log::started(state, NewCall::now(sid, CallKind::Queue, number, "waiting")).await;
+    if from.is_some() && !sid.is_empty() {
+        // Returning callers are flagged while their greeting plays.
+        recall(&state.callin, &state.store, sid, number).await;
+    }
     twiml(say::greet_and_enqueue(settings))
 }
 
 /// `POST /voice/wait`, the `<Enqueue waitUrl>`: the caller's place (every `PIPHONE_QUEUE_ANNOUNCE_EVERY`
 /// rounds), then hold music. Twilio's `QueuePosition` and `QueueTime` go to the consoles.
 #[tracing::instrument(skip_all, fields(call_sid = call_sid(&form)))]
-pub async fn hold(State(state): State<AppState>, form: TwilioForm) -> Response {
+pub async fn hold(
+    State(state): State<AppState>,
+    Query(query): Query<LineQuery>,
+    form: TwilioForm,
+) -> Response {
     let settings = &state.settings.callin;
+    let line = query.line();
     let position: Option<u32> = number(&form, "QueuePosition");
     let queue_time: Option<u64> = number(&form, "QueueTime");
     let round = state.callin.update(|b| {
-        b.learn_queue_sid(form.get("QueueSid").unwrap_or(""));
-        b.holding(call_sid(&form), phone_from(&form), position, queue_time)
+        if let Some(q) = form.get("QueueSid").filter(|q| !q.is_empty()) {
+            b.learn_queue_sid(line, Some(q));
+        }
+        b.holding(
+            line,
+            call_sid(&form),
+            phone_from(&form),
+            position,
+            queue_time,
+        )
     });
     let every = settings.announce_every;
     let announce = every > 0 && round % every == 0;
@@ -112,7 +130,11 @@ pub async fn hold(State(state): State<AppState>, form: TwilioForm) -> Response {
 /// `POST /voice/left`, the `<Enqueue action>`: why (`QueueResult`) and after how long (`QueueTime`) the caller
 /// left. A caller dropped from the air by Next continues here, so they hear a goodbye, not silence.
 #[tracing::instrument(skip_all, fields(call_sid = call_sid(&form)))]
-pub async fn left_queue(State(state): State<AppState>, form: TwilioForm) -> Response {
+pub async fn left_queue(
+    State(state): State<AppState>,
+    Query(query): Query<LineQuery>,
+    form: TwilioForm,
+) -> Response {
     let result = form.get("QueueResult").unwrap_or("unknown");
     let queue_time: u64 = number(&form, "QueueTime").unwrap_or(0);
     tracing::info!(
@@ -121,7 +143,9 @@ pub async fn left_queue(State(state): State<AppState>, form: TwilioForm) -> Resp
         "caller left the call-in queue"
     );
     let sid = call_sid(&form);
-    state.callin.update(|b| b.left(sid, result, queue_time));
+    state
+        .callin
+        .update(|b| b.left(query.line(), sid, result, queue_time));
     if let Some(outcome) = call_log::queue_outcome(result) {
         call_log::ended(&state, sid, outcome, Some(result)).await;
     }
@@ -154,14 +178,33 @@ pub fn take_calls(state: &AppState, user: &User, queue: &str, form: &TwilioForm)
         return refuse("There is no such call-in queue. Goodbye.");
     }
     tracing::info!(user = %user.username, "host takes calls");
-    let waiting = state.callin.update(|b| {
+    let next = state.callin.update(|b| {
         b.host_call(call_sid(form), &user.username);
-        b.size()
+        b.next_line()
     });
-    if waiting > 0 {
-        twiml(say::take_next(queue))
-    } else {
-        twiml(say::wait_for_callers(true))
+    take_from(state, next, true)
+}
+
+/// The host's line dials the queue `line` (screened callers first: [`crate::callin::board::Board::next_line`]),
+/// or waits for callers.
+fn take_from(state: &AppState, line: Option<Line>, first_idle: bool) -> Response {
+    let settings = &state.settings.callin;
+    match line {
+        Some(Line::Screened) => twiml(say::take_next(&settings.screened_queue())),
+        Some(Line::Main) => twiml(say::take_next(&settings.queue)),
+        None => twiml(say::wait_for_callers(first_idle)),
+    }
+}
+
+/// Which queue a webhook is about: piphone adds `?line=screened` to the screened queue's URLs.
+#[derive(Debug, Default, Deserialize)]
+pub struct LineQuery {
+    line: Option<String>,
+}
+
+impl LineQuery {
+    fn line(&self) -> Line {
+        Line::from_query(self.line.as_deref())
     }
 }
 
@@ -190,14 +233,10 @@ pub async fn next_caller(
         state.callin.update(|b| b.host_gone(sid));
         return twiml(twilio::twiml::VoiceResponse::new().hangup());
     }
-    let waiting = state.callin.update(|b| {
+    let next = state.callin.update(|b| {
         b.host_moved_on(sid);
         b.host_call(sid, &host.username);
-        b.size()
+        b.next_line()
     });
-    if waiting > 0 {
-        twiml(say::take_next(&state.settings.callin.queue))
-    } else {
-        twiml(say::wait_for_callers(query.idle.is_none()))
-    }
+    take_from(&state, next, query.idle.is_none())
 }

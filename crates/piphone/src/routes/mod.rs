@@ -10,6 +10,8 @@ mod middleware;
 mod numbers;
 mod pages;
 mod sandbox_panel;
+mod screener;
+mod screening;
 mod token;
 pub mod voice;
 
@@ -39,6 +41,9 @@ pub const WEBHOOK_ROUTES: &[&str] = &[
     "/voice/on-air",
     "/voice/dial-ended",
     "/voice/ring-ended",
+    "/voice/screen",
+    "/voice/screen-ended",
+    "/voice/screened",
 ];
 
 /// Longest a webhook request (headers, body and answer) may take.
@@ -55,6 +60,9 @@ pub fn router(state: AppState) -> Router {
         .route("/voice/on-air", post(callin::on_air))
         .route("/voice/dial-ended", post(voice::dial_ended))
         .route("/voice/ring-ended", post(voice::ring_ended))
+        .route("/voice/screen", post(screening::ring_screener))
+        .route("/voice/screen-ended", post(screening::screen_ended))
+        .route("/voice/screened", post(screening::enqueue_screened))
         // Twilio waits 15 s for TwiML; a request still incomplete after WEBHOOK_TIMEOUT is a stalled or hostile
         // client, not Twilio. (Only here: SSE and WebSocket routes must not time out.)
         .route_layer(TimeoutLayer::with_status_code(
@@ -74,6 +82,12 @@ pub fn router(state: AppState) -> Router {
         .route("/queue-status", get(console::queue_status))
         .route("/events", get(console::events))
         .route("/api/callin/hangup", post(console::hangup_caller))
+        .route("/api/callin/screen", post(screener::screen))
+        .route("/api/callin/notes", post(screener::save_notes))
+        .route("/api/callin/ready", post(screener::ready))
+        .route("/api/callin/drop", post(screener::drop_caller))
+        .route("/api/callin/ban", post(screener::ban_caller))
+        .route("/api/callin/messages", post(screener::send_message))
         .route("/calls", get(calls::calls_page))
         .route("/calls.csv", get(calls::calls_csv))
         .route("/api/calls", get(calls::list_calls))

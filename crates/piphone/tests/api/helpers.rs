@@ -138,6 +138,22 @@ impl TestApp {
         req.send().await.unwrap()
     }
 
+    /// POSTs JSON with a session cookie, as the console does.
+    pub async fn post_json(
+        &self,
+        path: &str,
+        cookie: &str,
+        body: &serde_json::Value,
+    ) -> reqwest::Response {
+        self.client
+            .post(self.at(path))
+            .header("cookie", cookie)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
     /// POSTs a webhook signed as Twilio would sign it for this app's public URL.
     pub async fn post_signed(&self, path: &str, params: &[(&str, &str)]) -> reqwest::Response {
         let owned: Vec<(String, String)> = params
