@@ -108,6 +108,8 @@ pub struct PollResult {
 pub enum ScreenRefusal {
     #[error("that caller is not waiting")]
     NotWaiting,
+    #[error("that caller is still hearing the greeting; try again in a moment")]
+    NotYetQueued,
     #[error("{0} is already screening that caller")]
     Taken(String),
 }
@@ -331,6 +333,10 @@ impl Board {
         if !self.main.contains(call_sid) {
             return Err(ScreenRefusal::NotWaiting);
         }
+        // Twilio can dequeue only a caller it has enqueued: not one still hearing the greeting.
+        if !self.main.confirmed(call_sid) {
+            return Err(ScreenRefusal::NotYetQueued);
+        }
         self.main.remove(call_sid);
         self.screening.push(Screening {
             call_sid: call_sid.to_owned(),
@@ -361,11 +367,16 @@ impl Board {
         self.cards.entry(call_sid.to_owned()).or_default().screener = Some(screener.to_owned());
     }
 
-    /// The caller is back in the call-in queue: Twilio refused to dequeue them, or the screener's browser
-    /// did not answer or hung up.
+    /// The caller is back in the call-in queue: the screener's browser did not answer, or hung up.
     pub fn back_in_line(&mut self, call_sid: &str) {
         self.screening.retain(|s| s.call_sid != call_sid);
         self.main.arrive(call_sid);
+    }
+
+    /// Twilio refused to dequeue the caller for screening: they never left the call-in queue.
+    pub fn screening_failed(&mut self, call_sid: &str) {
+        self.screening.retain(|s| s.call_sid != call_sid);
+        self.main.put_back(call_sid);
     }
 
     /// The screener sent the caller on (`Ready for air`): they join the screened queue.

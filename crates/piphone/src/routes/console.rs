@@ -26,12 +26,13 @@ const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
 const HOSTS_ONLY: &str = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
 <title>Console - piphone</title><link rel=\"stylesheet\" href=\"/static/app.css\"></head><body><main>\
-<h1>The call-in console is for hosts</h1><p>Ask an admin to make your account a host, or go back to \
+<h1>The call-in console is for hosts and screeners</h1><p>Ask an admin to make your account a host or a \
+screener, or go back to \
 <a href=\"/\">the phone</a>.</p></main></body></html>";
 
-/// `GET /console`: the console for hosts and admins; a polite page for anyone else.
+/// `GET /console`: the console for hosts, screeners and admins; a polite page for anyone else.
 pub async fn console_page(PageUser(user): PageUser) -> Response {
-    if !user.role.can_take_calls() {
+    if !user.role.can_view_queue() {
         return (StatusCode::FORBIDDEN, Html(HOSTS_ONLY)).into_response();
     }
     crate::assets::page("console").unwrap_or_else(|| AppError::NotFound.into_response())

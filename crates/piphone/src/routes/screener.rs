@@ -78,7 +78,7 @@ pub async fn screen(
         .update(|b| b.start_screening(&sid, &user.username))
         .map_err(|e| match e {
             ScreenRefusal::NotWaiting => AppError::NotFound,
-            taken @ ScreenRefusal::Taken(_) => AppError::Conflict(taken.to_string()),
+            other => AppError::Conflict(other.to_string()),
         })?;
     let identity: String = url::form_urlencoded::byte_serialize(user.username.as_bytes()).collect();
     let url = state.webhook_url(&format!("{}?screener={identity}", paths::SCREEN_PATH));
@@ -92,7 +92,7 @@ pub async fn screen(
     };
     if let Err(e) = dequeued {
         tracing::warn!(call_sid = %sid, error = %e, "screening: dequeue failed");
-        state.callin.update(|b| b.back_in_line(&sid));
+        state.callin.update(|b| b.screening_failed(&sid));
         return Err(e);
     }
     tracing::info!(user = %user.username, call_sid = %sid, "screener takes a caller");

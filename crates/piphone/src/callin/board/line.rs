@@ -24,7 +24,7 @@ pub(super) struct Waiting {
     /// When a webhook (or a poll) first showed this caller in this queue.
     arrived: Instant,
     /// Twilio confirmed the caller is in the queue (a hold round or a poll listed them).
-    confirmed: bool,
+    pub(super) confirmed: bool,
 }
 
 /// One queue's waiting callers, front first.
@@ -54,6 +54,13 @@ impl LineQueue {
 
     pub(super) fn contains(&self, call_sid: &str) -> bool {
         self.waiting.iter().any(|w| w.call_sid == call_sid)
+    }
+
+    /// Whether Twilio has confirmed `call_sid` in this queue (it may still be hearing the greeting).
+    pub(super) fn confirmed(&self, call_sid: &str) -> bool {
+        self.waiting
+            .iter()
+            .any(|w| w.call_sid == call_sid && w.confirmed)
     }
 
     /// Takes a caller out; everyone behind moves up one place. Remembered as gone either way.
@@ -90,6 +97,14 @@ impl LineQueue {
             arrived: now,
             confirmed: false,
         });
+    }
+
+    /// A caller piphone took out a moment ago is still in Twilio's queue after all (the dequeue failed).
+    pub(super) fn put_back(&mut self, call_sid: &str) {
+        self.arrive(call_sid);
+        if let Some(w) = self.waiting.iter_mut().find(|w| w.call_sid == call_sid) {
+            w.confirmed = true;
+        }
     }
 
     /// A hold round (`waitUrl`) with Twilio's `QueuePosition` and `QueueTime`. Returns how many rounds this

@@ -157,6 +157,12 @@ fn a_screened_caller_moves_from_the_queue_to_the_screener_to_the_screened_queue(
     b.arrived(Line::Main, "CA1", Some("+1"));
     b.arrived(Line::Main, "CA2", Some("+2"));
     assert_eq!(b.next_line(), Some(Line::Main));
+    assert_eq!(
+        b.start_screening("CA2", "sam"),
+        Err(ScreenRefusal::NotYetQueued),
+        "still hearing the greeting"
+    );
+    b.holding(Line::Main, "CA2", None, Some(2), Some(1));
     b.start_screening("CA2", "sam").unwrap();
     assert_eq!(
         b.start_screening("CA2", "kim"),
@@ -223,6 +229,7 @@ fn hosts_can_be_kept_to_screened_callers() {
 fn a_screening_that_never_connects_is_undone_and_banned_numbers_are_flagged() {
     let mut b = board();
     b.arrived(Line::Main, "CA1", Some("+15551230001"));
+    b.holding(Line::Main, "CA1", None, Some(1), Some(0));
     b.start_screening("CA1", "sam").unwrap();
     b.back_in_line("CA1");
     assert_eq!(places(&b), [("CA1".into(), 1)]);

@@ -24,6 +24,8 @@ pub struct MemberView {
     pub position: u32,
     pub wait_seconds: u64,
     pub from: Option<String>,
+    /// Twilio has the caller in the queue (false while the greeting plays: they cannot be taken yet).
+    pub in_queue: bool,
     /// Notes and history, when there are any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub caller: Option<CallerCard>,
@@ -104,6 +106,7 @@ impl Board {
                 position: w.position,
                 wait_seconds: w.wait_seconds + w.wait_as_of.elapsed().as_secs(),
                 from: self.number(&w.call_sid),
+                in_queue: w.confirmed,
                 caller: self.card(&w.call_sid),
             })
             .collect()

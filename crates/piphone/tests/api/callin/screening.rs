@@ -141,6 +141,18 @@ async fn screen_dequeues_the_chosen_caller_into_twiml_that_rings_the_screener() 
     let gone = json!({"call_sid": "CA99"});
     let res = s.app.post_json("/api/callin/screen", &s.admin, &gone).await;
     assert_eq!(res.status(), 404, "only waiting callers");
+    twiml(&s.app, "/voice/incoming", &listener("CA03", "+14155550103")).await;
+    let greeting = json!({"call_sid": "CA03"});
+    let res = s
+        .app
+        .post_json("/api/callin/screen", &s.admin, &greeting)
+        .await;
+    assert_eq!(
+        res.status(),
+        409,
+        "not while the greeting plays (Twilio has not enqueued them)"
+    );
+    assert_eq!(status(&s.app).await["members"][1]["in_queue"], false);
 
     // Twilio's action for the dequeue is no departure; then the screener's TwiML.
     let dequeued = with(
@@ -335,7 +347,10 @@ async fn a_screener_who_does_not_answer_puts_the_caller_back_in_line() {
     assert_eq!(st["size"], 2, "{st}");
     assert!(st["screening"].as_array().unwrap().is_empty());
 
-    // A caller who hangs up while with the screener is gone, and logged so.
+    // Back in Twilio's queue (a hold round), the caller can be screened again; one who hangs up while with the
+    // screener is gone, and logged so.
+    let hold = with(listener("CA02", "+14155550102"), &[("QueueSid", QU)]);
+    twiml(&s.app, "/voice/wait", &hold).await;
     screen_ca02(&s).await;
     let hung_up = with(
         in_progress("CA02", "+14155550102"),
