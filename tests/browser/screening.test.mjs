@@ -272,13 +272,77 @@ describe('call screening', () => {
         await waitFor(async () => eventsOf((await sandboxCalls()).find((c) => c.call_sid === banned.call_sid), 'reject').length === 1, 10_000, {
           what: 'the ban survives the restart',
         });
+        await screener.getByTestId('drop-caller').click();
+        await waitFor(async () => (await sandboxCalls()).find((c) => c.call_sid === back.call_sid).status === 'completed', 10_000, {
+          what: 'the returning caller dropped',
+        });
 
         assert.deepEqual(pageErrors, [], 'no page errors or CSP violations');
       },
       server,
     );
   });
+
+  test("Take now puts a particular screened caller on the air, not the queue's front", async () => {
+    const { screener, host } = pages;
+    await withScreenshot(
+      host,
+      'take now',
+      async () => {
+        await host.goto(new URL('/console', server.url).href);
+        await waitFor(async () => /choose a caller/i.test(await screener.getByTestId('screen-status').textContent()), 10_000, {
+          what: 'the screener ready',
+        });
+        const { calls } = await server.sandbox('POST', '/sandbox/call-in', { from: '+15551230021', count: 3 });
+        for (const [i, call] of calls.entries()) await screenAndSend(call, `Caller ${String.fromCharCode(65 + i)}`);
+        const order = await listed(host, 'screened-member');
+        assert.equal(order.length, 3, 'three screened callers');
+        const [front, , last] = order;
+
+        // The line opens on the front of the screened queue; Take now jumps to the last one.
+        await waitFor(() => host.getByTestId('take-calls').isEnabled(), 10_000, { what: 'Take calls enabled' });
+        await host.getByTestId('take-calls').click();
+        await waitFor(async () => (await hostLeg())?.bridged_with === front.sid, 15_000, { what: 'the front first' });
+        await host.locator(`[data-testid="screened-member"][data-call-sid="${last.sid}"] [data-testid="take-caller"]:enabled`).click();
+        await waitFor(async () => (await hostLeg())?.bridged_with === last.sid, 15_000, {
+          what: 'the host bridged with the caller they chose',
+        });
+        await waitFor(async () => (await host.getByTestId('air-notes-name').textContent()) === 'Caller C', LIVE_MS, {
+          what: "the chosen caller's notes on the air",
+        });
+        const chosen = (await sandboxCalls()).find((c) => c.call_sid === last.sid);
+        assert.ok(eventsOf(chosen, 'enqueued').some((e) => /^radio-callin-queue-h\d+$/.test(e.queue)), "via the host's own queue");
+        assert.equal((await listed(host, 'screened-member')).length, 1, 'the middle one still waits');
+        await waitFor(
+          async () => {
+            const before = (await sandboxCalls()).find((c) => c.call_sid === front.sid);
+            return before.status === 'completed' && eventsOf(before, 'say').some((e) => /goodbye/i.test(e.text));
+          },
+          15_000,
+          { what: 'the caller on the air before hearing the goodbye' },
+        );
+        await host.getByTestId('take-calls').click();
+        assert.deepEqual(pageErrors, [], 'no page errors or CSP violations');
+      },
+      server,
+    );
+  });
+
 });
+
+/** The screener screens `call` and sends them on with `name`. */
+async function screenAndSend(call, name) {
+  const { screener } = pages;
+  await screener.locator(`[data-testid="queue-member"][data-call-sid="${call.call_sid}"] [data-testid="screen-caller"]:enabled`).click();
+  await waitFor(async () => (await screener.getByTestId('screening').getAttribute('data-call-sid')) === call.call_sid, 5_000, {
+    what: `${call.from} with the screener`,
+  });
+  await screener.getByTestId('notes-name').fill(name);
+  await screener.getByTestId('ready-for-air').click();
+  await waitFor(async () => (await listed(screener, 'screened-member')).some((m) => m.sid === call.call_sid), LIVE_MS, {
+    what: `${call.from} screened`,
+  });
+}
 
 /** The call log page's rows as {call_sid: outcome}. */
 async function listedRows(page) {

@@ -56,6 +56,16 @@ struct Screening {
     connected: bool,
 }
 
+/// A screened caller a host chose ("Take"): moved to the host's own queue, where the host's line takes them.
+#[derive(Debug, Clone)]
+struct Pick {
+    call_sid: String,
+    host: String,
+    since: Instant,
+    /// Twilio has them in the host's queue (its hold TwiML was requested).
+    arrived: bool,
+}
+
 #[derive(Debug, Clone)]
 struct OnAir {
     call_sid: String,
@@ -123,6 +133,7 @@ pub struct Board {
     main: LineQueue,
     screened: LineQueue,
     screening: Vec<Screening>,
+    picks: Vec<Pick>,
     on_air: Vec<OnAir>,
     recent: VecDeque<Departure>,
     pub(super) numbers: NumberCache,
@@ -145,6 +156,7 @@ impl Board {
             main: LineQueue::new(queue),
             screened: LineQueue::new(screened),
             screening: Vec::new(),
+            picks: Vec::new(),
             on_air: Vec::new(),
             recent: VecDeque::new(),
             numbers: NumberCache::default(),
@@ -264,6 +276,7 @@ impl Board {
         self.main.remove(call_sid);
         self.screened.remove(call_sid);
         self.screening.retain(|s| s.call_sid != call_sid);
+        self.picks.retain(|p| p.call_sid != call_sid);
     }
 
     /// The caller was dequeued to a host (`/voice/on-air`). Returns the host's identity, when known.
@@ -324,76 +337,6 @@ impl Board {
         self.recent.truncate(RECENT);
     }
 
-    /// A screener asks for a waiting caller: out of the call-in queue at once (before Twilio is asked), so two
-    /// screeners cannot take the same caller.
-    pub fn start_screening(&mut self, call_sid: &str, screener: &str) -> Result<(), ScreenRefusal> {
-        if let Some(s) = self.screening.iter().find(|s| s.call_sid == call_sid) {
-            return Err(ScreenRefusal::Taken(s.screener.clone()));
-        }
-        if !self.main.contains(call_sid) {
-            return Err(ScreenRefusal::NotWaiting);
-        }
-        // Twilio can dequeue only a caller it has enqueued: not one still hearing the greeting.
-        if !self.main.confirmed(call_sid) {
-            return Err(ScreenRefusal::NotYetQueued);
-        }
-        self.main.remove(call_sid);
-        self.screening.push(Screening {
-            call_sid: call_sid.to_owned(),
-            screener: screener.to_owned(),
-            since: Instant::now(),
-            connected: false,
-        });
-        Ok(())
-    }
-
-    /// The caller's call reached the screener's TwiML (`/voice/screen`).
-    pub fn screening_connected(&mut self, call_sid: &str, from: Option<&str>, screener: &str) {
-        self.remember_number(call_sid, from);
-        self.main.remove(call_sid);
-        self.screened.remove(call_sid);
-        match self.screening.iter_mut().find(|s| s.call_sid == call_sid) {
-            Some(s) => {
-                s.connected = true;
-                s.screener = screener.to_owned();
-            }
-            None => self.screening.push(Screening {
-                call_sid: call_sid.to_owned(),
-                screener: screener.to_owned(),
-                since: Instant::now(),
-                connected: true,
-            }),
-        }
-        self.cards.entry(call_sid.to_owned()).or_default().screener = Some(screener.to_owned());
-    }
-
-    /// The caller is back in the call-in queue: the screener's browser did not answer, or hung up.
-    pub fn back_in_line(&mut self, call_sid: &str) {
-        self.screening.retain(|s| s.call_sid != call_sid);
-        self.main.arrive(call_sid);
-    }
-
-    /// Twilio refused to dequeue the caller for screening: they never left the call-in queue.
-    pub fn screening_failed(&mut self, call_sid: &str) {
-        self.screening.retain(|s| s.call_sid != call_sid);
-        self.main.put_back(call_sid);
-    }
-
-    /// The screener sent the caller on (`Ready for air`): they join the screened queue.
-    pub fn ready(&mut self, call_sid: &str) {
-        self.screening.retain(|s| s.call_sid != call_sid);
-        self.main.remove(call_sid);
-        self.screened.arrive(call_sid);
-    }
-
-    /// Who is screening `call_sid`.
-    pub fn screener_of(&self, call_sid: &str) -> Option<&str> {
-        self.screening
-            .iter()
-            .find(|s| s.call_sid == call_sid)
-            .map(|s| s.screener.as_str())
-    }
-
     /// Where a caller is: waiting in a queue, with a screener, or on the air.
     pub fn place_of(&self, call_sid: &str) -> Option<Place> {
         if self.main.contains(call_sid) {
@@ -402,6 +345,8 @@ impl Board {
             Some(Place::Waiting(Line::Screened))
         } else if self.screening.iter().any(|s| s.call_sid == call_sid) {
             Some(Place::Screening)
+        } else if self.picks.iter().any(|p| p.call_sid == call_sid) {
+            Some(Place::Picked)
         } else if self.on_air.iter().any(|o| o.call_sid == call_sid) {
             Some(Place::OnAir)
         } else {
@@ -477,6 +422,7 @@ impl Board {
             .iter()
             .map(|o| o.call_sid.clone())
             .chain(self.screening.iter().map(|s| s.call_sid.clone()))
+            .chain(self.picks.iter().map(|p| p.call_sid.clone()))
             .collect();
         for (line, result) in [(Line::Main, poll.main), (Line::Screened, poll.screened)] {
             let q = self.line_mut(line);
@@ -490,9 +436,12 @@ impl Board {
                 |sid| elsewhere.contains(sid),
             );
         }
-        // A screener who never got the call (the caller hung up as they were taken).
+        // A screener who never got the call, a host who never got the caller they chose (the caller hung up
+        // as they were taken).
         self.screening
             .retain(|s| s.connected || s.since.elapsed() < SCREENING_GRACE);
+        self.picks
+            .retain(|p| p.arrived || p.since.elapsed() < SCREENING_GRACE);
         self.confirmed = Some((now, OffsetDateTime::now_utc()));
         self.poll_failing = false;
         self.forget_departed();
@@ -518,6 +467,7 @@ impl Board {
             .chain(&self.screened.waiting)
             .map(|w| w.call_sid.as_str())
             .chain(self.screening.iter().map(|s| s.call_sid.as_str()))
+            .chain(self.picks.iter().map(|p| p.call_sid.as_str()))
             .chain(self.on_air.iter().map(|o| o.call_sid.as_str()))
             .collect();
         self.numbers.retain(&live);
@@ -530,13 +480,18 @@ impl Board {
 pub enum Place {
     Waiting(Line),
     Screening,
+    /// Chosen by a host, on their way to the host's line.
+    Picked,
     OnAir,
 }
 
 mod line;
+mod picks;
+mod screening;
 mod view;
 
-pub use view::{Departure, LineView, MemberView, OnAirView, ScreeningView, Snapshot};
+pub use picks::{HostTake, PickHold};
+pub use view::{Departure, LineView, MemberView, OnAirView, PickView, ScreeningView, Snapshot};
 
 #[cfg(test)]
 mod tests;

@@ -224,6 +224,11 @@ impl CallinSettings {
         format!("{}{SCREENED_SUFFIX}", self.queue)
     }
 
+    /// The queue of a host's own (user id `host_id`), where a caller the host chose waits a moment.
+    pub fn pick_queue(&self, host_id: i64) -> String {
+        format!("{}-h{host_id}", self.queue)
+    }
+
     /// `(name, value)` lines for `piphone config check`.
     pub fn lines(&self) -> Vec<(String, String)> {
         vec![

@@ -26,6 +26,8 @@ pub const SCREEN_PATH: &str = "/voice/screen";
 pub const SCREEN_ENDED_PATH: &str = "/voice/screen-ended";
 /// A screened caller sent on to the host: the TwiML that enqueues them in the screened queue.
 pub const SCREENED_PATH: &str = "/voice/screened";
+/// A caller a host chose: the TwiML that enqueues them in the host's own queue (`?host=<identity>`).
+pub const PICKED_PATH: &str = "/voice/picked";
 /// Seconds the screener's browser rings before the caller goes back in line.
 const SCREENER_RING_SECS: u32 = 20;
 /// The `<Parameter>` that tells the screener's console which caller is ringing.
@@ -88,6 +90,25 @@ pub fn enqueue_screened(settings: &CallinSettings) -> VoiceResponse {
                 .wait_url(SCREENED_WAIT_PATH)
                 .action(SCREENED_LEFT_PATH),
         )
+}
+
+/// A caller a host chose waits in the host's own queue; its hold and action carry the host's identity.
+pub fn enqueue_picked(queue: &str, host: &str) -> Option<VoiceResponse> {
+    let host: String = url::form_urlencoded::byte_serialize(host.as_bytes()).collect();
+    let enqueue = Enqueue::new(queue)
+        .ok()?
+        .wait_url(&format!("/voice/wait?line=pick&host={host}"))
+        .action(&format!("/voice/left?line=pick&host={host}"));
+    Some(
+        VoiceResponse::new()
+            .say(Say::new("You are next on the air. Stay with us."))
+            .enqueue(enqueue),
+    )
+}
+
+/// A chosen caller's host is gone: out of the host's queue (back to the screened queue at its action).
+pub fn leave_queue() -> VoiceResponse {
+    VoiceResponse::new().leave()
 }
 
 /// A banned number: refused before it is answered (no charge, no greeting).

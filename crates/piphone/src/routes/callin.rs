@@ -5,9 +5,11 @@
 use axum::extract::{Query, State};
 use axum::response::Response;
 use serde::Deserialize;
+use twilio::rest::{CallUpdate, Method};
 
 use super::voice::{client_user, refuse, ring_browsers, twiml};
 use crate::call_log;
+use crate::callin::board::{HostTake, PickHold};
 use crate::callin::poller::recall;
 use crate::callin::{IncomingMode, Line, twiml as say};
 use crate::state::AppState;
@@ -101,7 +103,16 @@ pub async fn hold(
     form: TwilioForm,
 ) -> Response {
     let settings = &state.settings.callin;
-    let line = query.line();
+    let music = settings.hold_music_url.clone().unwrap_or_else(|| {
+        state
+            .public_url
+            .join("/static/sounds/hold.wav")
+            .expect("a fixed path joins any base URL")
+    });
+    let line = match query.queue() {
+        QueueKind::Pick(host) => return hold_picked(&state, &form, &host, &music),
+        QueueKind::Line(line) => line,
+    };
     let position: Option<u32> = number(&form, "QueuePosition");
     let queue_time: Option<u64> = number(&form, "QueueTime");
     let round = state.callin.update(|b| {
@@ -118,13 +129,35 @@ pub async fn hold(
     });
     let every = settings.announce_every;
     let announce = every > 0 && round % every == 0;
-    let music = settings.hold_music_url.clone().unwrap_or_else(|| {
-        state
-            .public_url
-            .join("/static/sounds/hold.wav")
-            .expect("a fixed path joins any base URL")
-    });
     twiml(say::hold(position.filter(|_| announce), &music))
+}
+
+/// Hold in a host's own queue for the caller the host chose. The first round moves the host's line on (a REST
+/// redirect to `/voice/next`, which dials this queue); if the host's line is gone, the caller leaves for the
+/// screened queue.
+fn hold_picked(state: &AppState, form: &TwilioForm, host: &str, music: &url::Url) -> Response {
+    let sid = call_sid(form);
+    match state.callin.update(|b| b.pick_hold(sid, host)) {
+        PickHold::Leave => {
+            tracing::info!(host, "chosen caller not taken; back to the screened queue");
+            twiml(say::leave_queue())
+        }
+        PickHold::Wait { redirect_host } => {
+            if let Some(host_call) = redirect_host {
+                let (rest, url) = (state.rest.clone(), state.webhook_url(say::NEXT_PATH));
+                tokio::spawn(async move {
+                    let redirect = CallUpdate::Redirect {
+                        url,
+                        method: Method::Post,
+                    };
+                    if let Err(e) = rest.update_call(&host_call, &redirect).await {
+                        tracing::warn!(host_call, error = %e, "could not move the host's line on");
+                    }
+                });
+            }
+            twiml(say::hold(None, music))
+        }
+    }
 }
 
 /// `POST /voice/left`, the `<Enqueue action>`: why (`QueueResult`) and after how long (`QueueTime`) the caller
@@ -143,9 +176,17 @@ pub async fn left_queue(
         "caller left the call-in queue"
     );
     let sid = call_sid(&form);
+    let line = match query.queue() {
+        QueueKind::Pick(_) if matches!(result, "leave" | "redirected") => {
+            state.callin.update(|b| b.pick_returned(sid));
+            return twiml(say::enqueue_screened(&state.settings.callin));
+        }
+        QueueKind::Pick(_) => Line::Screened,
+        QueueKind::Line(line) => line,
+    };
     state
         .callin
-        .update(|b| b.left(query.line(), sid, result, queue_time));
+        .update(|b| b.left(line, sid, result, queue_time));
     if let Some(outcome) = call_log::queue_outcome(result) {
         call_log::ended(&state, sid, outcome, Some(result)).await;
     }
@@ -180,31 +221,42 @@ pub fn take_calls(state: &AppState, user: &User, queue: &str, form: &TwilioForm)
     tracing::info!(user = %user.username, "host takes calls");
     let next = state.callin.update(|b| {
         b.host_call(call_sid(form), &user.username);
-        b.next_line()
+        b.host_next(&user.username)
     });
-    take_from(state, next, true)
+    take_from(state, user, next, true)
 }
 
-/// The host's line dials the queue `line` (screened callers first: [`crate::callin::board::Board::next_line`]),
-/// or waits for callers.
-fn take_from(state: &AppState, line: Option<Line>, first_idle: bool) -> Response {
+/// The host's line dials the queue to take from (the caller they chose, then screened callers, then the
+/// call-in queue: [`crate::callin::board::Board::host_next`]), or waits for callers.
+fn take_from(state: &AppState, host: &User, next: Option<HostTake>, first_idle: bool) -> Response {
     let settings = &state.settings.callin;
-    match line {
-        Some(Line::Screened) => twiml(say::take_next(&settings.screened_queue())),
-        Some(Line::Main) => twiml(say::take_next(&settings.queue)),
+    match next {
+        Some(HostTake::Picked) => twiml(say::take_next(&settings.pick_queue(host.id))),
+        Some(HostTake::Queue(Line::Screened)) => twiml(say::take_next(&settings.screened_queue())),
+        Some(HostTake::Queue(Line::Main)) => twiml(say::take_next(&settings.queue)),
         None => twiml(say::wait_for_callers(first_idle)),
     }
 }
 
-/// Which queue a webhook is about: piphone adds `?line=screened` to the screened queue's URLs.
+/// Which queue a hold or leave webhook is about: piphone adds `?line=screened` to the screened queue's URLs
+/// and `?line=pick&host=<identity>` to a host's own queue's.
 #[derive(Debug, Default, Deserialize)]
 pub struct LineQuery {
     line: Option<String>,
+    host: Option<String>,
+}
+
+enum QueueKind {
+    Line(Line),
+    Pick(String),
 }
 
 impl LineQuery {
-    fn line(&self) -> Line {
-        Line::from_query(self.line.as_deref())
+    fn queue(&self) -> QueueKind {
+        match (self.line.as_deref(), &self.host) {
+            (Some("pick"), Some(host)) => QueueKind::Pick(host.clone()),
+            (line, _) => QueueKind::Line(Line::from_query(line)),
+        }
     }
 }
 
@@ -236,7 +288,7 @@ pub async fn next_caller(
     let next = state.callin.update(|b| {
         b.host_moved_on(sid);
         b.host_call(sid, &host.username);
-        b.next_line()
+        b.host_next(&host.username)
     });
-    take_from(&state, next, query.idle.is_none())
+    take_from(&state, &host, next, query.idle.is_none())
 }

@@ -44,6 +44,7 @@ pub const WEBHOOK_ROUTES: &[&str] = &[
     "/voice/screen",
     "/voice/screen-ended",
     "/voice/screened",
+    "/voice/picked",
 ];
 
 /// Longest a webhook request (headers, body and answer) may take.
@@ -63,6 +64,7 @@ pub fn router(state: AppState) -> Router {
         .route("/voice/screen", post(screening::ring_screener))
         .route("/voice/screen-ended", post(screening::screen_ended))
         .route("/voice/screened", post(screening::enqueue_screened))
+        .route("/voice/picked", post(screening::enqueue_picked))
         // Twilio waits 15 s for TwiML; a request still incomplete after WEBHOOK_TIMEOUT is a stalled or hostile
         // client, not Twilio. (Only here: SSE and WebSocket routes must not time out.)
         .route_layer(TimeoutLayer::with_status_code(
@@ -82,6 +84,7 @@ pub fn router(state: AppState) -> Router {
         .route("/queue-status", get(console::queue_status))
         .route("/events", get(console::events))
         .route("/api/callin/hangup", post(console::hangup_caller))
+        .route("/api/callin/take", post(console::take_caller))
         .route("/api/callin/screen", post(screener::screen))
         .route("/api/callin/notes", post(screener::save_notes))
         .route("/api/callin/ready", post(screener::ready))

@@ -29,7 +29,7 @@ fn screener(user: &User) -> Result<(), AppError> {
     }
 }
 
-fn upstream(e: RestError) -> AppError {
+pub(super) fn upstream(e: RestError) -> AppError {
     if e.status() == Some(404) {
         AppError::NotFound
     } else {
@@ -43,7 +43,7 @@ pub struct CallRequest {
 }
 
 /// Twilio's SID for a queue: the board's (webhooks tell it), else looked up by name once.
-async fn queue_sid(state: &AppState, line: Line) -> Result<String, AppError> {
+pub(super) async fn queue_sid(state: &AppState, line: Line) -> Result<String, AppError> {
     let (name, known) = state.callin.read(|b| b.queue_of(line));
     if let Some(sid) = known {
         return Ok(sid);

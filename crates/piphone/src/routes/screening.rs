@@ -103,3 +103,42 @@ pub async fn enqueue_screened(State(state): State<AppState>, form: TwilioForm) -
     });
     twiml(say::enqueue_screened(&state.settings.callin))
 }
+
+#[derive(Debug, Deserialize)]
+pub struct HostQuery {
+    /// The host's identity, as piphone wrote it into the dequeue `Url`.
+    host: Option<String>,
+}
+
+/// `POST /voice/picked?host=<identity>`: a caller the host chose ("Take"), dequeued here, waits a moment in the
+/// host's own queue until the host's line takes them. A host who may no longer take calls sends them back.
+#[tracing::instrument(skip_all, fields(call_sid = call_sid(&form)))]
+pub async fn enqueue_picked(
+    State(state): State<AppState>,
+    Query(query): Query<HostQuery>,
+    form: TwilioForm,
+) -> Response {
+    let sid = call_sid(&form);
+    let host = match state
+        .store
+        .user_by_name(query.host.as_deref().unwrap_or(""))
+        .await
+    {
+        Ok(Some(user)) if !user.disabled && user.role.can_take_calls() => Some(user),
+        Ok(_) => None,
+        Err(e) => {
+            tracing::error!(error = %e, "user lookup failed in /voice/picked");
+            None
+        }
+    };
+    let settings = &state.settings.callin;
+    let picked = host.and_then(|h| say::enqueue_picked(&settings.pick_queue(h.id), &h.username));
+    match picked {
+        Some(response) => twiml(response),
+        None => {
+            tracing::warn!("chosen caller has no host to go to; back to the screened queue");
+            state.callin.update(|b| b.pick_returned(sid));
+            twiml(say::enqueue_screened(settings))
+        }
+    }
+}

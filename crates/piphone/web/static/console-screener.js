@@ -123,6 +123,7 @@ export function screenActions(member) {
 export function renderScreening(snapshot) {
   if (!me?.can_screen) return;
   const mine = (snapshot.screening ?? []).find((s) => s.screener === me.identity);
+  if (mine && mine.call_sid === pending) pending = null; // the server has them with us (the call may still ring)
   if (!mine) {
     if (current) {
       current = null;
@@ -190,7 +191,7 @@ export function setupScreener({ me: user, device, isBusy, changed }) {
   });
   device.on('incoming', (incoming) => {
     const sid = incoming.customParameters?.get('ScreeningCallSid');
-    if (!sid || sid !== pending) return; // not ours: another device of this user may answer it
+    if (!sid || (sid !== pending && sid !== current)) return; // not ours: another device of this user may answer
     pending = null;
     call = incoming;
     const ended = () => {

@@ -109,7 +109,13 @@ function renderScreened(snapshot, elapsed, actions) {
     li.dataset.callSid = s.call_sid;
     return li;
   });
-  document.getElementById('screening-now').replaceChildren(...now);
+  const picked = (snapshot.picked ?? []).map((p) => {
+    const li = el('li', 'screening-item', `${p.from || 'Unknown number'} — going on the air with ${p.host}`);
+    li.dataset.testid = 'picked-item';
+    li.dataset.callSid = p.call_sid;
+    return li;
+  });
+  document.getElementById('screening-now').replaceChildren(...now, ...picked);
 }
 
 function renderOnAir(snapshot, elapsed) {

@@ -56,6 +56,8 @@ function lineStatus() {
   if (!line) return ['Not taking calls', 'idle'];
   if (!lineOpen) return ['Connecting…', 'connecting'];
   const caller = myCaller();
+  const picked = (snapshot.picked ?? []).find((p) => p.host === me?.identity);
+  if (picked) return [`Taking ${picked.from || 'the caller you chose'}…`, 'connecting'];
   if (caller) return [`On the air with ${caller.from || 'a caller'}`, 'in-call'];
   if (snapshot.size > 0 || snapshot.screened?.size > 0) return ['Taking the next caller…', 'connecting'];
   return ['Waiting for callers', 'waiting'];
@@ -70,7 +72,10 @@ function focusKey() {
 
 function render() {
   const focused = focusKey();
-  renderQueue(snapshot, receivedAt, connected, { waiting: screenActions, screened: () => [] });
+  renderQueue(snapshot, receivedAt, connected, {
+    waiting: (m) => [...screenActions(m), ...(snapshot.screened_only ? [] : takeActions(m))],
+    screened: takeActions,
+  });
   renderScreening(snapshot);
   renderMessages(snapshot, me);
   if (focused) document.querySelector(focused)?.focus();
@@ -143,6 +148,28 @@ function nextCaller() {
   if (!line || !lineOpen) return;
   line.sendDigits('*');
   ui.status.textContent = 'Next caller…';
+}
+
+/** "Take now" for a waiting caller while this host's line is open: that caller goes on the air next. */
+function takeActions(member) {
+  if (!me?.can_take_calls || !lineOpen) return [];
+  const button = document.createElement('button');
+  button.type = 'button';
+  button.className = 'take';
+  button.textContent = 'Take now';
+  button.dataset.testid = 'take-caller';
+  button.disabled = !member.in_queue || (snapshot.picked ?? []).some((p) => p.host === me.identity);
+  button.setAttribute('aria-label', `Put ${member.from || 'this caller'} on the air now`);
+  button.addEventListener('click', async () => {
+    showAdvice('');
+    try {
+      await api('/api/callin/take', { method: 'POST', body: { call_sid: member.call_sid } });
+      ui.status.textContent = 'Taking that caller…';
+    } catch (error) {
+      showAdvice(error.status === 404 ? 'That caller is no longer waiting.' : `Could not take that caller: ${error.message}`);
+    }
+  });
+  return [button];
 }
 
 async function hangUpCaller() {

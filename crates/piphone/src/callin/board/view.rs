@@ -44,6 +44,16 @@ pub struct ScreeningView {
     pub caller: Option<CallerCard>,
 }
 
+/// A caller a host chose, on their way to the host's line.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct PickView {
+    pub call_sid: String,
+    pub from: Option<String>,
+    pub host: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub caller: Option<CallerCard>,
+}
+
 /// The caller on the air.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct OnAirView {
@@ -75,6 +85,8 @@ pub struct Snapshot {
     pub members: Vec<MemberView>,
     pub screened: LineView,
     pub screening: Vec<ScreeningView>,
+    /// Callers hosts chose ("Take"), about to go on the air.
+    pub picked: Vec<PickView>,
     pub on_air: Vec<OnAirView>,
     /// Hosts take screened callers only (`PIPHONE_SCREENED_ONLY`).
     pub screened_only: bool,
@@ -137,6 +149,16 @@ impl Board {
                     seconds: s.since.elapsed().as_secs(),
                     connected: s.connected,
                     caller: self.card(&s.call_sid),
+                })
+                .collect(),
+            picked: self
+                .picks
+                .iter()
+                .map(|p| PickView {
+                    call_sid: p.call_sid.clone(),
+                    from: self.number(&p.call_sid),
+                    host: p.host.clone(),
+                    caller: self.card(&p.call_sid),
                 })
                 .collect(),
             on_air: self

@@ -580,3 +580,184 @@ async fn the_one_poll_covers_both_queues_and_recalls_notes_after_a_restart() {
     assert_eq!(count("Queues.json"), 1, "one listing to learn both SIDs");
     assert_eq!(count("Calls/CA07.json"), 1);
 }
+
+const DJ_CALL: &str = "CA0123456789abcdef0123456789abcdef";
+const QUS: &str = "QU0123456789abcdef0123456789abcde5";
+
+#[tokio::test]
+async fn a_host_takes_a_particular_screened_caller_through_a_queue_of_their_own() {
+    let s = show(&[("PIPHONE_SCREENED_ONLY", "true")]).await;
+    for sid in ["CA01", "CA02", DJ_CALL] {
+        let member = json!({"call_sid": sid, "queue_sid": QUS, "position": 1, "wait_time": 3});
+        let call = json!({"sid": sid, "status": "in-progress"});
+        for (rest, body) in [
+            (format!("Queues/{QUS}/Members/{sid}.json"), member),
+            (format!("Calls/{sid}.json"), call),
+        ] {
+            Mock::given(method("POST"))
+                .and(path(api(&rest)))
+                .respond_with(ResponseTemplate::new(200).set_body_json(body))
+                .mount(&s.twilio)
+                .await;
+        }
+    }
+    // Both callers screened: CA01 first, then CA02.
+    for (sid, from) in [("CA01", "+14155550101"), ("CA02", "+14155550102")] {
+        let call = json!({"call_sid": sid});
+        ok(s.app.post_json("/api/callin/screen", &s.sam, &call).await).await;
+        twiml(&s.app, "/voice/screen?screener=sam", &listener(sid, from)).await;
+        ok(s.app.post_json("/api/callin/ready", &s.sam, &call).await).await;
+        twiml(&s.app, "/voice/screened", &listener(sid, from)).await;
+        let hold = with(listener(sid, from), &[("QueueSid", QUS)]);
+        twiml(&s.app, "/voice/wait?line=screened", &hold).await;
+    }
+    let dj = s.app.login("dj", PASSWORD).await.unwrap();
+    let take = json!({"call_sid": "CA02"});
+    let res = s.app.post_json("/api/callin/take", &dj, &take).await;
+    assert_eq!(res.status(), 409, "the host's line must be open");
+    assert_eq!(
+        s.app
+            .post_json("/api/callin/take", &s.sam, &take)
+            .await
+            .status(),
+        403
+    );
+
+    let mut line = client_call("dj", "");
+    line.push(("Queue".into(), "radio-callin-queue".into()));
+    let doc = twiml(&s.app, "/voice", &line).await;
+    assert_eq!(
+        text(&doc.children[0].children[0]),
+        "radio-callin-queue-screened"
+    );
+    ok(s.app.post_json("/api/callin/take", &dj, &take).await).await;
+    let dequeues = posts_to(&s.twilio, &format!("Queues/{QUS}/Members/CA02.json")).await;
+    assert_eq!(dequeues.len(), 1, "that caller, from the screened queue");
+    assert_eq!(
+        dequeues[0]["Url"],
+        format!("{}/voice/picked?host=dj", s.app.url)
+    );
+    let st = status(&s.app).await;
+    assert_eq!(st["picked"][0]["call_sid"], "CA02", "{st}");
+    assert_eq!(st["screened"]["size"], 1);
+
+    let dj_id = s
+        .app
+        .state
+        .store
+        .user_by_name("dj")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let own = format!("radio-callin-queue-h{dj_id}");
+    let doc = twiml(
+        &s.app,
+        "/voice/picked?host=dj",
+        &listener("CA02", "+14155550102"),
+    )
+    .await;
+    assert_eq!(verbs(&doc), ["Say", "Enqueue"]);
+    let enqueue = &doc.children[1];
+    assert_eq!(text(enqueue), own);
+    assert_eq!(
+        enqueue.attr("waitUrl"),
+        Some("/voice/wait?line=pick&host=dj")
+    );
+    assert_eq!(
+        enqueue.attr("action"),
+        Some("/voice/left?line=pick&host=dj")
+    );
+    // In the host's queue: the first hold round moves the host's line on.
+    let doc = twiml(
+        &s.app,
+        "/voice/wait?line=pick&host=dj",
+        &listener("CA02", "+14155550102"),
+    )
+    .await;
+    assert_eq!(verbs(&doc), ["Play"]);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    let redirect = loop {
+        if let Some(r) = posts_to(&s.twilio, &format!("Calls/{DJ_CALL}.json"))
+            .await
+            .pop()
+        {
+            break r;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the host's line was never redirected"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
+    assert_eq!(redirect["Url"], format!("{}/voice/next", s.app.url));
+    twiml(
+        &s.app,
+        "/voice/wait?line=pick&host=dj",
+        &listener("CA02", "+14155550102"),
+    )
+    .await;
+    assert_eq!(
+        posts_to(&s.twilio, &format!("Calls/{DJ_CALL}.json"))
+            .await
+            .len(),
+        1,
+        "once"
+    );
+    let doc = twiml(&s.app, "/voice/next", &line).await;
+    assert_eq!(
+        text(&doc.children[0].children[0]),
+        own,
+        "the host's line dials their own queue"
+    );
+    let on_air = with(
+        listener("CA02", "+14155550102"),
+        &[("DequeingCallSid", DJ_CALL)],
+    );
+    twiml(&s.app, "/voice/on-air", &on_air).await;
+    let st = status(&s.app).await;
+    assert_eq!(st["on_air"][0]["call_sid"], "CA02");
+    assert!(st["picked"].as_array().unwrap().is_empty());
+    let doc = twiml(&s.app, "/voice/next", &line).await;
+    assert_eq!(
+        text(&doc.children[0].children[0]),
+        "radio-callin-queue-screened",
+        "then the front again"
+    );
+}
+
+#[tokio::test]
+async fn a_chosen_caller_whose_host_left_goes_back_to_the_screened_queue() {
+    let s = show(&[]).await;
+    twiml(
+        &s.app,
+        "/voice/picked?host=dj",
+        &listener("CA02", "+14155550102"),
+    )
+    .await;
+    let doc = twiml(
+        &s.app,
+        "/voice/wait?line=pick&host=dj",
+        &listener("CA02", "+14155550102"),
+    )
+    .await;
+    assert_eq!(verbs(&doc), ["Leave"], "dj has no line open");
+    let left = with(
+        listener("CA02", "+14155550102"),
+        &[("QueueResult", "leave")],
+    );
+    let doc = twiml(&s.app, "/voice/left?line=pick&host=dj", &left).await;
+    assert_eq!(verbs(&doc), ["Say", "Enqueue"]);
+    assert_eq!(text(&doc.children[1]), "radio-callin-queue-screened");
+    let st = status(&s.app).await;
+    assert_eq!(st["screened"]["members"][0]["call_sid"], "CA02", "{st}");
+    assert!(st["picked"].as_array().unwrap().is_empty());
+    // A host who may not take calls cannot be the target either.
+    let doc = twiml(
+        &s.app,
+        "/voice/picked?host=sam",
+        &listener("CA01", "+14155550101"),
+    )
+    .await;
+    assert_eq!(text(&doc.children[1]), "radio-callin-queue-screened");
+}
