@@ -376,43 +376,6 @@ impl Board {
             .map(|o| o.call_sid.clone())
     }
 
-    /// The screener's notes on a caller (shown to the host).
-    pub fn set_notes(&mut self, call_sid: &str, notes: CallerNotes, screener: Option<&str>) {
-        let card = self.cards.entry(call_sid.to_owned()).or_default();
-        card.notes = Some(notes);
-        if let Some(s) = screener {
-            card.screener = Some(s.to_owned());
-        }
-    }
-
-    /// What the station knows about the caller's number from earlier calls.
-    pub fn set_history(&mut self, call_sid: &str, history: History) {
-        self.cards.entry(call_sid.to_owned()).or_default().history = Some(history);
-    }
-
-    /// `number` was banned: every live caller from it is flagged.
-    pub fn mark_banned(&mut self, number: &str, reason: Option<&str>) {
-        for sid in self.numbers.calls_from(number) {
-            let card = self.cards.entry(sid).or_default();
-            let history = card.history.get_or_insert_with(History::default);
-            history.banned = true;
-            history.ban_reason = reason.map(str::to_owned);
-        }
-    }
-
-    /// A message from one console user to the others.
-    pub fn message(&mut self, from: &str, role: Role, text: &str) {
-        self.messages.push_back(Message {
-            from: from.to_owned(),
-            role,
-            text: text.to_owned(),
-            at: view::rfc3339(OffsetDateTime::now_utc()),
-        });
-        while self.messages.len() > MESSAGES {
-            self.messages.pop_front();
-        }
-    }
-
     /// Merges a poll that started at `started`. Returns the callers whose number is unknown and not yet being
     /// looked up (the caller of this method looks each up once).
     pub fn reconcile(&mut self, poll: PollResult, started: Instant) -> Vec<String> {
@@ -485,6 +448,7 @@ pub enum Place {
     OnAir,
 }
 
+mod cards;
 mod line;
 mod picks;
 mod screening;
