@@ -143,6 +143,7 @@ describe('call screening', () => {
         await screener.getByTestId('notes-topic').fill(XSS_TOPIC);
         await screener.getByTestId('notes-notes').fill(FORMULA);
         await screener.getByTestId('notes-priority').selectOption('high');
+        await screenshot(screener, 'screening-screener');
         await screener.getByTestId('ready-for-air').click();
 
         // Caller 2 waits in the screened queue; the host sees them with the notes, as text.
