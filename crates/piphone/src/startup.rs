@@ -47,6 +47,11 @@ impl Application {
             .await
             .with_context(|| format!("opening the database {}", settings.database_url))?;
         ensure_first_admin(&store, settings.admin_password.as_ref()).await?;
+        let retention = settings.callin.call_log_days;
+        crate::call_log::purge(&store, retention).await;
+        if retention > 0 {
+            crate::call_log::spawn_retention(store.clone(), retention);
+        }
 
         let listener = TcpListener::bind(settings.listen)
             .await
@@ -91,15 +96,25 @@ impl Application {
             .clone()
             .or_else(|| sandbox.as_ref().map(|_| SANDBOX_DEFAULT_NUMBER.to_owned()));
 
+        let sandbox_url = sandbox.as_ref().map(|_| &local_url);
         let rest = rest_client(
             &settings,
             &twilio,
-            sandbox.as_ref().map(|_| &local_url),
+            sandbox_url,
             tls.is_some(),
+            RequestBudget::Actions,
         )?;
         let callin = Arc::new(QueueHub::new(&settings.callin));
         if settings.callin.incoming_mode == IncomingMode::Queue {
-            crate::callin::poller::spawn(&callin, rest.clone(), settings.callin.poll_interval);
+            let interval = settings.callin.poll_interval;
+            let poll_rest = rest_client(
+                &settings,
+                &twilio,
+                sandbox_url,
+                tls.is_some(),
+                RequestBudget::Poll(interval),
+            )?;
+            crate::callin::poller::spawn(&callin, poll_rest, store.clone(), interval);
         }
 
         let state = AppState::new(AppStateInner {
@@ -158,11 +173,23 @@ impl Application {
 
 /// The REST client: Twilio's API (or `PIPHONE_TWILIO_API_URL`), or in sandbox mode piphone's own URL, which
 /// serves the sandbox's REST subset (with piphone's self-signed certificate when TLS is on).
+/// How long REST requests may take.
+#[derive(Debug, Clone, Copy)]
+enum RequestBudget {
+    /// Actions a person is waiting for (hang up a caller, dequeue): 5 s a request, two retries.
+    Actions,
+    /// The shared queue poll: a poll that outlives its interval is worthless (the next tick asks again), so each
+    /// request gets a third of the interval and one retry. After an outage the view is fresh again within one
+    /// interval instead of waiting out long timeouts.
+    Poll(Duration),
+}
+
 fn rest_client(
     settings: &Settings,
     account: &TwilioSettings,
     sandbox_url: Option<&Url>,
     tls: bool,
+    budget: RequestBudget,
 ) -> anyhow::Result<twilio::rest::Client> {
     let (base_url, accept_invalid_certs) = match sandbox_url {
         Some(own) => (own.as_str().trim_end_matches('/').to_owned(), tls),
@@ -175,12 +202,21 @@ fn rest_client(
             false,
         ),
     };
+    let (timeout, max_retries, max_backoff) = match budget {
+        RequestBudget::Actions => (Duration::from_secs(5), 2, Duration::from_secs(4)),
+        RequestBudget::Poll(interval) => {
+            let t = (interval / 3).clamp(Duration::from_millis(300), Duration::from_secs(5));
+            (t, 1, (interval / 4).max(Duration::from_millis(100)))
+        }
+    };
     let config = ClientConfig {
         base_url,
         accept_invalid_certs,
-        timeout: Duration::from_secs(5),
-        connect_timeout: Duration::from_secs(3),
-        max_retries: 2,
+        timeout,
+        connect_timeout: timeout.min(Duration::from_secs(3)),
+        max_retries,
+        min_backoff: Duration::from_millis(100).min(max_backoff),
+        max_backoff,
         ..ClientConfig::default()
     };
     let auth = Auth::api_key(&account.api_key_sid, account.api_key_secret.expose());

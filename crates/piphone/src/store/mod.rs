@@ -1,4 +1,4 @@
-//! Persistent state: users, sessions, the ban list (and later the call log).
+//! Persistent state: users, sessions, the ban list, the dial log, the call log and screeners' notes.
 //!
 //! SQLite by default (WAL, `synchronous=FULL`, `busy_timeout`, created if missing); migrations are compiled into
 //! the binary and run at start-up. Every write is committed before the caller is answered, so a killed process
@@ -8,6 +8,7 @@
 
 mod bans;
 mod cache;
+mod call_log;
 mod dial_log;
 mod ledger;
 mod sqlite;
@@ -15,6 +16,7 @@ mod users;
 mod writer;
 
 pub use bans::Ban;
+pub use call_log::{CallEntry, CallFilter, CallKind, History, NewCall, StoredNotes};
 pub use dial_log::Refusal;
 pub use sqlite::connect;
 pub use users::{NewUser, User};

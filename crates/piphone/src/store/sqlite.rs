@@ -35,6 +35,11 @@ fn migrator() -> Migrator {
             "dial log",
             include_str!("../../migrations/sqlite/0003_dial_log.sql"),
         ),
+        m(
+            4,
+            "call log and notes",
+            include_str!("../../migrations/sqlite/0004_call_log.sql"),
+        ),
     ])
 }
 

@@ -1,9 +1,11 @@
 //! piphone's HTTP-level integration tests: one binary, each test on its own server (port 0) and database.
 
 mod admin;
+mod call_log;
 mod callin;
 mod crash;
 mod dial_policy;
+mod faults;
 mod helpers;
 mod login;
 mod props;
