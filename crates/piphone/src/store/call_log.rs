@@ -8,6 +8,7 @@ use serde::Serialize;
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 
+use super::writer::Write;
 use super::{Store, StoreError, now_unix};
 use crate::domain::{CallerNotes, Priority};
 
@@ -208,7 +209,7 @@ fn like(text: &str) -> String {
 impl Store {
     /// Records a new call; a repeat (Twilio retried the webhook) only updates its outcome.
     pub async fn log_call(&self, call: NewCall<'_>) -> Result<(), StoreError> {
-        sqlx::query(
+        let write = Write::new(
             "INSERT INTO call_log (call_sid, kind, number, started_at, outcome, detail, username, ended_at) \
              VALUES (?, ?, ?, ?, ?, ?, ?, ?) \
              ON CONFLICT(call_sid) DO UPDATE SET outcome = excluded.outcome, detail = excluded.detail, \
@@ -221,19 +222,18 @@ impl Store {
         .bind(call.outcome)
         .bind(call.detail)
         .bind(call.username)
-        .bind(call.ended.then_some(call.at))
-        .execute(&self.pool)
-        .await?;
+        .bind(call.ended.then_some(call.at));
+        self.write(write).await?;
         Ok(())
     }
 
     /// Where a live call is now (`waiting`, `screening`, `screened`…). Ignored once the call has ended.
     pub async fn log_call_progress(&self, call_sid: &str, outcome: &str) -> Result<(), StoreError> {
-        sqlx::query("UPDATE call_log SET outcome = ? WHERE call_sid = ? AND ended_at IS NULL")
-            .bind(outcome)
-            .bind(call_sid)
-            .execute(&self.pool)
-            .await?;
+        let write =
+            Write::new("UPDATE call_log SET outcome = ? WHERE call_sid = ? AND ended_at IS NULL")
+                .bind(outcome)
+                .bind(call_sid);
+        self.write(write).await?;
         Ok(())
     }
 
@@ -243,13 +243,12 @@ impl Store {
         call_sid: &str,
         screener: &str,
     ) -> Result<(), StoreError> {
-        sqlx::query(
+        let write = Write::new(
             "UPDATE call_log SET screener = ?, outcome = 'screening' WHERE call_sid = ? AND ended_at IS NULL",
         )
         .bind(screener)
-        .bind(call_sid)
-        .execute(&self.pool)
-        .await?;
+        .bind(call_sid);
+        self.write(write).await?;
         Ok(())
     }
 
@@ -259,15 +258,14 @@ impl Store {
         call_sid: &str,
         host: Option<&str>,
     ) -> Result<(), StoreError> {
-        sqlx::query(
+        let write = Write::new(
             "UPDATE call_log SET host = COALESCE(?, host), on_air_at = ?, outcome = 'on-air' \
              WHERE call_sid = ? AND ended_at IS NULL",
         )
         .bind(host)
         .bind(now_unix())
-        .bind(call_sid)
-        .execute(&self.pool)
-        .await?;
+        .bind(call_sid);
+        self.write(write).await?;
         Ok(())
     }
 
@@ -280,7 +278,7 @@ impl Store {
         detail: Option<&str>,
     ) -> Result<(), StoreError> {
         let now = now_unix();
-        sqlx::query(
+        let write = Write::new(
             "UPDATE call_log SET ended_at = ?1, \
              outcome = CASE WHEN on_air_at IS NOT NULL THEN 'aired' ELSE ?2 END, \
              detail = COALESCE(?3, detail), \
@@ -290,9 +288,8 @@ impl Store {
         .bind(now)
         .bind(outcome)
         .bind(detail)
-        .bind(call_sid)
-        .execute(&self.pool)
-        .await?;
+        .bind(call_sid);
+        self.write(write).await?;
         Ok(())
     }
 

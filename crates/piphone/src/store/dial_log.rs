@@ -27,7 +27,7 @@ impl Store {
         number: &str,
         call_sid: &str,
     ) -> Result<(), StoreError> {
-        self.dials
+        self.writer
             .submit(Op::Dialled {
                 username: username.to_owned(),
                 number: number.to_owned(),
@@ -35,6 +35,7 @@ impl Store {
                 at: now_unix(),
             })
             .await
+            .map(drop)
     }
 
     pub async fn log_refused(
@@ -43,7 +44,7 @@ impl Store {
         number: &str,
         reason: &str,
     ) -> Result<(), StoreError> {
-        self.dials
+        self.writer
             .submit(Op::Refused {
                 username: username.to_owned(),
                 number: number.to_owned(),
@@ -51,30 +52,32 @@ impl Store {
                 at: now_unix(),
             })
             .await
+            .map(drop)
     }
 
     /// Marks the dialled call with this CallSid as ended.
     pub async fn log_ended(&self, call_sid: &str) -> Result<(), StoreError> {
-        self.dials
+        self.writer
             .submit(Op::Ended {
                 call_sid: call_sid.to_owned(),
                 at: now_unix(),
             })
             .await
+            .map(drop)
     }
 
     /// (calls dialled in the last 24 hours, calls live now) for a user, from the in-memory ledger (loaded from
     /// the table on a user's first call).
     pub async fn dial_counts(&self, username: &str) -> Result<(i64, i64), StoreError> {
-        if let Some(counts) = self.dials.ledger().counts(username, now_unix()) {
+        if let Some(counts) = self.writer.ledger().counts(username, now_unix()) {
             return Ok(counts);
         }
-        self.dials
+        self.writer
             .submit(Op::Load {
                 username: username.to_owned(),
             })
             .await?;
-        self.dials
+        self.writer
             .ledger()
             .counts(username, now_unix())
             .ok_or_else(|| StoreError::Write("dial counts did not load".into()))

@@ -2,9 +2,9 @@
 //!
 //! SQLite by default (WAL, `synchronous=FULL`, `busy_timeout`, created if missing); migrations are compiled into
 //! the binary and run at start-up. Every write is committed before the caller is answered, so a killed process
-//! loses nothing it acknowledged. Dial-log writes go through one writer that commits together what arrives
-//! together ([`writer`]); the hot reads (sessions, users, toll-fraud counts) are served from memory
-//! ([`cache`], [`ledger`]).
+//! loses nothing it acknowledged. The per-call writes (dial log, call log) go through one writer that commits
+//! together what arrives together ([`writer`]); the hot reads (sessions, users, toll-fraud counts) are served
+//! from memory ([`cache`], [`ledger`]).
 
 mod bans;
 mod cache;
@@ -44,8 +44,8 @@ pub struct Store {
     pub(crate) pool: sqlx::SqlitePool,
     /// Recently read users and sessions.
     cache: std::sync::Arc<cache::ReadCache>,
-    /// The one writer of the dial log, and the toll-fraud counters it keeps.
-    dials: writer::DialWriter,
+    /// The one writer of the dial log and the call log, and the toll-fraud counters it keeps.
+    writer: writer::Writer,
 }
 
 /// Seconds since the Unix epoch.

@@ -56,16 +56,16 @@ pub async fn connect(url: &str) -> Result<Store, StoreError> {
         .connect_with(options.clone())
         .await?;
     migrator().run(&pool).await?;
-    // The dial-log writer's own connection. `synchronous=NORMAL` (WAL): a commit is in the WAL file, safe from a
-    // killed process, when the caller is answered; it reaches the disk at the next checkpoint or full commit.
-    // A call per fsync would otherwise bound /voice by the disk (see docs/BENCHMARKS.md); a power cut can lose
-    // the last moments of dial records, not the database.
-    let dial_writer = SqlitePoolOptions::new()
+    // The writer's own connection (dial log, call log). `synchronous=NORMAL` (WAL): a commit is in the WAL file,
+    // safe from a killed process, when the caller is answered, and reaches the disk at the next checkpoint or
+    // full commit. An fsync per call would bound /voice by the disk (docs/BENCHMARKS.md); a power cut can lose
+    // the last moments of these logs, never the database.
+    let writer = SqlitePoolOptions::new()
         .max_connections(1)
         .connect_with(options.synchronous(SqliteSynchronous::Normal))
         .await?;
     Ok(Store {
-        dials: super::writer::DialWriter::spawn(dial_writer),
+        writer: super::writer::Writer::spawn(writer),
         cache: Default::default(),
         pool,
     })

@@ -1,15 +1,16 @@
-//! The dial-log writer: one task that makes every change to the `dial_log` table, committing the changes that
-//! arrived together in one transaction (group commit), and keeping the in-memory [`DialLedger`] in step.
+//! The writer: one task that makes the per-call writes (the dial log and the call log), committing the changes
+//! that arrived together in one transaction (group commit), and keeping the in-memory [`DialLedger`] in step.
 //!
-//! Each `/voice` records its call before Twilio is told to dial, and with `synchronous=FULL` each commit waits for
-//! the disk. Written one by one from the pool's connections, those commits also fought over SQLite's single write
-//! lock, and the losers slept in SQLite's busy handler (1 to 100 ms a time). Here callers queue instead, and a
-//! commit covers everyone who queued while the previous one was on its way to the disk: each caller is still only
-//! answered after its row is durable.
+//! Every `/voice` records its call before Twilio is told to dial, and logs it in the call log. Written one by one
+//! from the pool's connections, those commits fought over SQLite's single write lock, and the losers slept in
+//! SQLite's busy handler (1 to 100 ms a time). Here callers queue instead, and one commit covers everyone who
+//! queued while the previous one was being written; each caller is answered once its change is committed.
+//! If a batch fails, its changes are retried one by one, so one bad change fails only its own caller.
 
 use std::sync::{Arc, Mutex};
 
-use sqlx::{QueryBuilder, Sqlite, SqlitePool};
+use sqlx::sqlite::SqliteArguments;
+use sqlx::{Arguments, Encode, QueryBuilder, Sqlite, SqliteConnection, SqlitePool, Type};
 use tokio::sync::{mpsc, oneshot};
 
 use super::ledger::{DialLedger, DialRow};
@@ -38,22 +39,54 @@ pub(crate) enum Op {
         call_sid: String,
         at: i64,
     },
+    /// Any other write statement (the call log).
+    Exec(Write),
     /// Load a user's counters into the ledger (a read, done after the batch's writes are committed).
     Load {
         username: String,
     },
 }
 
-struct Job {
-    op: Op,
-    done: oneshot::Sender<Result<(), StoreError>>,
+/// A write statement for the writer, built like `sqlx::query(..).bind(..)`; its arguments are kept so that it
+/// can be run again on its own if its batch fails.
+#[derive(Debug)]
+pub(crate) struct Write {
+    sql: &'static str,
+    args: SqliteArguments,
+    bad_argument: Option<String>,
 }
 
-/// The handle: cheap to clone.
-#[derive(Debug, Clone)]
-pub(crate) struct DialWriter {
-    jobs: mpsc::Sender<Job>,
-    ledger: Arc<Mutex<DialLedger>>,
+impl Write {
+    pub(crate) fn new(sql: &'static str) -> Write {
+        Write {
+            sql,
+            args: SqliteArguments::default(),
+            bad_argument: None,
+        }
+    }
+
+    pub(crate) fn bind<'t, T: Encode<'t, Sqlite> + Type<Sqlite>>(mut self, value: T) -> Write {
+        if let Err(e) = self.args.add(value) {
+            self.bad_argument.get_or_insert(e.to_string());
+        }
+        self
+    }
+
+    async fn execute(&self, conn: &mut SqliteConnection) -> Result<u64, sqlx::Error> {
+        if let Some(e) = &self.bad_argument {
+            return Err(sqlx::Error::Encode(e.clone().into()));
+        }
+        let done = sqlx::query_with(self.sql, self.args.clone())
+            .execute(conn)
+            .await?;
+        Ok(done.rows_affected())
+    }
+}
+
+struct Job {
+    op: Op,
+    /// Rows changed.
+    done: oneshot::Sender<Result<u64, StoreError>>,
 }
 
 impl std::fmt::Debug for Job {
@@ -62,29 +95,44 @@ impl std::fmt::Debug for Job {
     }
 }
 
-impl DialWriter {
-    /// Starts the writer task; it ends when the last handle is dropped.
-    pub(crate) fn spawn(pool: SqlitePool) -> DialWriter {
+/// The handle: cheap to clone.
+#[derive(Debug, Clone)]
+pub(crate) struct Writer {
+    jobs: mpsc::Sender<Job>,
+    ledger: Arc<Mutex<DialLedger>>,
+}
+
+impl Writer {
+    /// Starts the writer task on its own connection; it ends when the last handle is dropped.
+    pub(crate) fn spawn(pool: SqlitePool) -> Writer {
         let (jobs, rx) = mpsc::channel(QUEUE);
         let ledger = Arc::new(Mutex::new(DialLedger::default()));
         tokio::spawn(run(pool, ledger.clone(), rx));
-        DialWriter { jobs, ledger }
+        Writer { jobs, ledger }
     }
 
     pub(crate) fn ledger(&self) -> std::sync::MutexGuard<'_, DialLedger> {
         self.ledger.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Queues `op` and waits until it is committed (or loaded).
-    pub(crate) async fn submit(&self, op: Op) -> Result<(), StoreError> {
+    /// Queues `op` and waits until it is committed (or loaded); returns the rows it changed.
+    pub(crate) async fn submit(&self, op: Op) -> Result<u64, StoreError> {
         let (done, answer) = oneshot::channel();
         self.jobs
             .send(Job { op, done })
             .await
-            .map_err(|_| StoreError::Write("the dial-log writer has stopped".into()))?;
+            .map_err(|_| StoreError::Write("the writer has stopped".into()))?;
         answer
             .await
-            .map_err(|_| StoreError::Write("the dial-log writer has stopped".into()))?
+            .map_err(|_| StoreError::Write("the writer has stopped".into()))?
+    }
+}
+
+impl super::Store {
+    /// Runs a write statement through the writer (committed with the others queued alongside); returns the rows
+    /// it changed.
+    pub(crate) async fn write(&self, write: Write) -> Result<u64, StoreError> {
+        self.writer.submit(Op::Exec(write)).await
     }
 }
 
@@ -95,50 +143,71 @@ async fn run(pool: SqlitePool, ledger: Arc<Mutex<DialLedger>>, mut rx: mpsc::Rec
             .drain(..)
             .partition(|j| matches!(j.op, Op::Load { .. }));
         if !writes.is_empty() {
-            match commit(&pool, &writes).await {
-                Ok(()) => {
-                    let mut l = ledger.lock().unwrap_or_else(|p| p.into_inner());
-                    for job in &writes {
-                        match &job.op {
-                            Op::Dialled {
-                                username,
-                                call_sid,
-                                at,
-                                ..
-                            } => l.dialled(username, call_sid, *at),
-                            Op::Ended { call_sid, .. } => l.ended(call_sid),
-                            Op::Refused { .. } | Op::Load { .. } => {}
-                        }
-                    }
-                    drop(l);
-                    for job in writes {
-                        let _ = job.done.send(Ok(()));
-                    }
-                }
+            let results = match commit(&pool, &writes).await {
+                Ok(rows) => rows.into_iter().map(Ok).collect(),
+                Err(e) if writes.len() == 1 => vec![Err(e)],
                 Err(e) => {
-                    tracing::error!(error = %e, changes = writes.len(), "dial log write failed");
-                    let message = e.to_string();
-                    for job in writes {
-                        let _ = job.done.send(Err(StoreError::Write(message.clone())));
+                    tracing::warn!(error = %e, changes = writes.len(), "batch write failed; retrying one by one");
+                    let mut results = Vec::with_capacity(writes.len());
+                    for job in &writes {
+                        results.push(
+                            commit(&pool, std::slice::from_ref(job))
+                                .await
+                                .map(|rows| rows[0]),
+                        );
+                    }
+                    results
+                }
+            };
+            let mut l = ledger.lock().unwrap_or_else(|p| p.into_inner());
+            for (job, result) in writes.iter().zip(&results) {
+                if result.is_ok() {
+                    match &job.op {
+                        Op::Dialled {
+                            username,
+                            call_sid,
+                            at,
+                            ..
+                        } => l.dialled(username, call_sid, *at),
+                        Op::Ended { call_sid, .. } => l.ended(call_sid),
+                        _ => {}
                     }
                 }
+            }
+            drop(l);
+            for (job, result) in writes.into_iter().zip(results) {
+                let result = result.map_err(|e| {
+                    tracing::error!(error = %e, "database write failed");
+                    StoreError::Write(e.to_string())
+                });
+                let _ = job.done.send(result);
             }
         }
         for job in loads {
             let Op::Load { username } = &job.op else {
                 continue;
             };
-            let result = load(&pool, &ledger, username).await;
+            let result = load(&pool, &ledger, username).await.map(|()| 0);
             let _ = job.done.send(result);
         }
     }
 }
 
-/// Commits the batch: all its new rows in one multi-row `INSERT` (one statement, one round trip to the
-/// connection's thread), plus the ends of calls, in one transaction.
-async fn commit(pool: &SqlitePool, writes: &[Job]) -> Result<(), sqlx::Error> {
+/// Commits `writes` (one transaction for several) and returns the rows each changed.
+async fn commit(pool: &SqlitePool, writes: &[Job]) -> Result<Vec<u64>, sqlx::Error> {
+    if writes.len() == 1 {
+        return apply(&mut *pool.acquire().await?, writes).await;
+    }
+    let mut tx = pool.begin().await?;
+    let changed = apply(&mut tx, writes).await?;
+    tx.commit().await?;
+    Ok(changed)
+}
+
+/// The new dial-log rows in one multi-row `INSERT` (one statement, one round trip to the connection's thread),
+/// then the other changes in order.
+async fn apply(conn: &mut SqliteConnection, writes: &[Job]) -> Result<Vec<u64>, sqlx::Error> {
     let mut rows = Vec::with_capacity(writes.len());
-    let mut ends = Vec::new();
     for job in writes {
         match &job.op {
             Op::Dialled {
@@ -153,15 +222,14 @@ async fn commit(pool: &SqlitePool, writes: &[Job]) -> Result<(), sqlx::Error> {
                 reason,
                 at,
             } => rows.push((*at, username, number, "refused", Some(reason), None)),
-            Op::Ended { call_sid, at } => ends.push((call_sid, *at)),
-            Op::Load { .. } => {}
+            _ => {}
         }
     }
-    let mut builder = QueryBuilder::<Sqlite>::new(
-        "INSERT INTO dial_log (at, username, number, outcome, reason, call_sid) ",
-    );
-    let insert = (!rows.is_empty()).then(|| {
-        builder.push_values(
+    if !rows.is_empty() {
+        let mut insert = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO dial_log (at, username, number, outcome, reason, call_sid) ",
+        );
+        insert.push_values(
             &rows,
             |mut row, (at, username, number, outcome, reason, call_sid)| {
                 row.push_bind(*at)
@@ -173,26 +241,25 @@ async fn commit(pool: &SqlitePool, writes: &[Job]) -> Result<(), sqlx::Error> {
             },
         );
         // Batch sizes vary: keep these statements out of the prepared-statement cache.
-        builder.build().persistent(false)
-    });
-    if ends.is_empty() {
-        if let Some(insert) = insert {
-            insert.execute(pool).await?;
-        }
-        return Ok(());
+        insert.build().persistent(false).execute(&mut *conn).await?;
     }
-    let mut tx = pool.begin().await?;
-    if let Some(insert) = insert {
-        insert.execute(&mut *tx).await?;
-    }
-    for (call_sid, at) in ends {
-        sqlx::query("UPDATE dial_log SET ended_at = ? WHERE call_sid = ? AND ended_at IS NULL")
+    let mut changed = Vec::with_capacity(writes.len());
+    for job in writes {
+        changed.push(match &job.op {
+            Op::Dialled { .. } | Op::Refused { .. } => 1,
+            Op::Ended { call_sid, at } => sqlx::query(
+                "UPDATE dial_log SET ended_at = ? WHERE call_sid = ? AND ended_at IS NULL",
+            )
             .bind(at)
             .bind(call_sid)
-            .execute(&mut *tx)
-            .await?;
+            .execute(&mut *conn)
+            .await?
+            .rows_affected(),
+            Op::Exec(write) => write.execute(conn).await?,
+            Op::Load { .. } => 0,
+        });
     }
-    tx.commit().await
+    Ok(changed)
 }
 
 async fn load(
@@ -217,7 +284,39 @@ async fn load(
 
 #[cfg(test)]
 mod tests {
+    use super::Write;
     use crate::store::connect;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_failing_change_fails_only_its_own_caller() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("t.sqlite").display());
+        let store = connect(&url).await.unwrap();
+        let mut tasks = Vec::new();
+        for i in 0..50 {
+            let store = store.clone();
+            tasks.push(tokio::spawn(async move {
+                if i == 25 {
+                    store
+                        .write(Write::new("INSERT INTO no_such_table VALUES (?)").bind(1))
+                        .await
+                        .map(drop)
+                } else {
+                    store
+                        .log_dialled("anna", "+14155552671", &format!("CA{i:032}"))
+                        .await
+                }
+            }));
+        }
+        let results: Vec<bool> = futures_util::future::join_all(tasks)
+            .await
+            .into_iter()
+            .map(|r| r.unwrap().is_ok())
+            .collect();
+        assert_eq!(results.iter().filter(|ok| !**ok).count(), 1);
+        assert!(!results[25]);
+        assert_eq!(store.dial_counts("anna").await.unwrap(), (49, 49));
+    }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn concurrent_writes_are_all_committed_and_counted_across_restarts() {
