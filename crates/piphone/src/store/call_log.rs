@@ -3,6 +3,10 @@
 //!
 //! Writes are keyed by CallSid and safe to repeat: Twilio may retry a webhook, and a call's end may be told
 //! twice (the server ended it, then Twilio's action arrives). The first end wins.
+//!
+//! The per-call writes are queued to the store's writer and not waited for (a slow disk must not hold up the
+//! answer to Twilio; a failure is logged there); the writer commits them in order, and every read here first
+//! waits for what is queued, so a reader always sees the calls recorded before it asked.
 
 use serde::Serialize;
 use sqlx::Row;
@@ -223,7 +227,7 @@ impl Store {
         .bind(call.detail)
         .bind(call.username)
         .bind(call.ended.then_some(call.at));
-        self.write(write).await?;
+        self.write_later(write).await?;
         Ok(())
     }
 
@@ -233,7 +237,7 @@ impl Store {
             Write::new("UPDATE call_log SET outcome = ? WHERE call_sid = ? AND ended_at IS NULL")
                 .bind(outcome)
                 .bind(call_sid);
-        self.write(write).await?;
+        self.write_later(write).await?;
         Ok(())
     }
 
@@ -248,7 +252,7 @@ impl Store {
         )
         .bind(screener)
         .bind(call_sid);
-        self.write(write).await?;
+        self.write_later(write).await?;
         Ok(())
     }
 
@@ -265,7 +269,7 @@ impl Store {
         .bind(host)
         .bind(now_unix())
         .bind(call_sid);
-        self.write(write).await?;
+        self.write_later(write).await?;
         Ok(())
     }
 
@@ -289,7 +293,7 @@ impl Store {
         .bind(outcome)
         .bind(detail)
         .bind(call_sid);
-        self.write(write).await?;
+        self.write_later(write).await?;
         Ok(())
     }
 
@@ -302,6 +306,7 @@ impl Store {
         notes: &CallerNotes,
         screener: &str,
     ) -> Result<(), StoreError> {
+        self.flush_writes().await?;
         let now = now_unix();
         let mut tx = self.pool.begin().await?;
         sqlx::query(
@@ -335,6 +340,7 @@ impl Store {
 
     /// One call, with its notes.
     pub async fn call(&self, call_sid: &str) -> Result<Option<CallEntry>, StoreError> {
+        self.flush_writes().await?;
         let row = sqlx::query(select!("WHERE l.call_sid = ?"))
             .bind(call_sid)
             .fetch_optional(&self.pool)
@@ -344,6 +350,7 @@ impl Store {
 
     /// The log, newest first.
     pub async fn list_calls(&self, filter: &CallFilter) -> Result<Vec<CallEntry>, StoreError> {
+        self.flush_writes().await?;
         let text = filter
             .text
             .as_deref()
@@ -368,6 +375,7 @@ impl Store {
 
     /// What is known about `number` from calls other than `except` (the call ringing now).
     pub async fn history(&self, number: &str, except: Option<&str>) -> Result<History, StoreError> {
+        self.flush_writes().await?;
         let (calls, times_on_air, last_call_at): (i64, i64, Option<i64>) = sqlx::query_as(
             "SELECT COUNT(*), COALESCE(SUM(on_air_at IS NOT NULL), 0), MAX(started_at) FROM call_log \
              WHERE number = ? AND call_sid IS NOT ?",
@@ -400,6 +408,7 @@ impl Store {
 
     /// Deletes log rows (and their notes) for calls that started before `cutoff`; returns how many.
     pub async fn purge_call_log(&self, cutoff: i64) -> Result<u64, StoreError> {
+        self.flush_writes().await?;
         let done = sqlx::query("DELETE FROM call_log WHERE started_at < ?")
             .bind(cutoff)
             .execute(&self.pool)

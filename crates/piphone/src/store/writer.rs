@@ -45,6 +45,8 @@ pub(crate) enum Op {
     Load {
         username: String,
     },
+    /// Nothing: answered once every change queued before it is committed (readers of queued writes wait on it).
+    Flush,
 }
 
 /// A write statement for the writer, built like `sqlx::query(..).bind(..)`; its arguments are kept so that it
@@ -115,6 +117,15 @@ impl Writer {
         self.ledger.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// Queues `op` without waiting for it (only for room in the queue). Failures are logged by the writer.
+    pub(crate) async fn enqueue(&self, op: Op) -> Result<(), StoreError> {
+        let (done, _) = oneshot::channel();
+        self.jobs
+            .send(Job { op, done })
+            .await
+            .map_err(|_| StoreError::Write("the writer has stopped".into()))
+    }
+
     /// Queues `op` and waits until it is committed (or loaded); returns the rows it changed.
     pub(crate) async fn submit(&self, op: Op) -> Result<u64, StoreError> {
         let (done, answer) = oneshot::channel();
@@ -129,19 +140,24 @@ impl Writer {
 }
 
 impl super::Store {
-    /// Runs a write statement through the writer (committed with the others queued alongside); returns the rows
-    /// it changed.
-    pub(crate) async fn write(&self, write: Write) -> Result<u64, StoreError> {
-        self.writer.submit(Op::Exec(write)).await
+    /// Queues a write statement without waiting for its commit (the call log: a slow disk must not hold up
+    /// Twilio's answer). Changes queued by one caller are committed in the order queued.
+    pub(crate) async fn write_later(&self, write: Write) -> Result<(), StoreError> {
+        self.writer.enqueue(Op::Exec(write)).await
+    }
+
+    /// Waits until every change queued so far is committed (before reading what may have been queued).
+    pub(crate) async fn flush_writes(&self) -> Result<(), StoreError> {
+        self.writer.submit(Op::Flush).await.map(drop)
     }
 }
 
 async fn run(pool: SqlitePool, ledger: Arc<Mutex<DialLedger>>, mut rx: mpsc::Receiver<Job>) {
     let mut batch: Vec<Job> = Vec::with_capacity(MAX_BATCH);
     while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        let (loads, writes): (Vec<Job>, Vec<Job>) = batch
+        let (after, writes): (Vec<Job>, Vec<Job>) = batch
             .drain(..)
-            .partition(|j| matches!(j.op, Op::Load { .. }));
+            .partition(|j| matches!(j.op, Op::Load { .. } | Op::Flush));
         if !writes.is_empty() {
             let results = match commit(&pool, &writes).await {
                 Ok(rows) => rows.into_iter().map(Ok).collect(),
@@ -183,11 +199,11 @@ async fn run(pool: SqlitePool, ledger: Arc<Mutex<DialLedger>>, mut rx: mpsc::Rec
                 let _ = job.done.send(result);
             }
         }
-        for job in loads {
-            let Op::Load { username } = &job.op else {
-                continue;
+        for job in after {
+            let result = match &job.op {
+                Op::Load { username } => load(&pool, &ledger, username).await.map(|()| 0),
+                _ => Ok(0),
             };
-            let result = load(&pool, &ledger, username).await.map(|()| 0);
             let _ = job.done.send(result);
         }
     }
@@ -256,7 +272,7 @@ async fn apply(conn: &mut SqliteConnection, writes: &[Job]) -> Result<Vec<u64>, 
             .await?
             .rows_affected(),
             Op::Exec(write) => write.execute(conn).await?,
-            Op::Load { .. } => 0,
+            Op::Load { .. } | Op::Flush => 0,
         });
     }
     Ok(changed)
@@ -284,7 +300,7 @@ async fn load(
 
 #[cfg(test)]
 mod tests {
-    use super::Write;
+    use super::{Op, Write};
     use crate::store::connect;
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -297,10 +313,8 @@ mod tests {
             let store = store.clone();
             tasks.push(tokio::spawn(async move {
                 if i == 25 {
-                    store
-                        .write(Write::new("INSERT INTO no_such_table VALUES (?)").bind(1))
-                        .await
-                        .map(drop)
+                    let bad = Write::new("INSERT INTO no_such_table VALUES (?)").bind(1);
+                    store.writer.submit(Op::Exec(bad)).await.map(drop)
                 } else {
                     store
                         .log_dialled("anna", "+14155552671", &format!("CA{i:032}"))
