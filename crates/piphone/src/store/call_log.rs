@@ -213,10 +213,9 @@ fn like(text: &str) -> String {
 impl Store {
     /// Records a new call; a repeat (Twilio retried the webhook) only updates its outcome.
     pub async fn log_call(&self, call: NewCall<'_>) -> Result<(), StoreError> {
-        let write = Write::new(
-            "INSERT INTO call_log (call_sid, kind, number, started_at, outcome, detail, username, ended_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?) \
-             ON CONFLICT(call_sid) DO UPDATE SET outcome = excluded.outcome, detail = excluded.detail, \
+        let write = Write::row(
+            "INSERT INTO call_log (call_sid, kind, number, started_at, outcome, detail, username, ended_at)",
+            "ON CONFLICT(call_sid) DO UPDATE SET outcome = excluded.outcome, detail = excluded.detail, \
              ended_at = excluded.ended_at WHERE call_log.ended_at IS NULL",
         )
         .bind(call.call_sid)
