@@ -3,9 +3,9 @@
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::SqlSafeStr;
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{ConnectOptions, SqlSafeStr};
 
 use super::{Store, StoreError};
 
@@ -60,9 +60,9 @@ pub async fn connect(url: &str) -> Result<Store, StoreError> {
     // safe from a killed process, when the caller is answered, and reaches the disk at the next checkpoint or
     // full commit. An fsync per call would bound /voice by the disk (docs/BENCHMARKS.md); a power cut can lose
     // the last moments of these logs, never the database.
-    let writer = SqlitePoolOptions::new()
-        .max_connections(1)
-        .connect_with(options.synchronous(SqliteSynchronous::Normal))
+    let writer = options
+        .synchronous(SqliteSynchronous::Normal)
+        .connect()
         .await?;
     Ok(Store {
         writer: super::writer::Writer::spawn(writer),

@@ -1,22 +1,24 @@
-//! The writer: one task that makes the per-call writes (the dial log and the call log), committing the changes
-//! that arrived together in one transaction (group commit), and keeping the in-memory [`DialLedger`] in step.
+//! The writer: one task, on its own connection, that makes the per-call writes (the dial log and the call log)
+//! and keeps the in-memory [`DialLedger`] in step.
 //!
 //! Every `/voice` records its call before Twilio is told to dial, and logs it in the call log. Written one by one
 //! from the pool's connections, those commits fought over SQLite's single write lock, and the losers slept in
-//! SQLite's busy handler (1 to 100 ms a time). Here callers queue instead, and one commit covers everyone who
-//! queued while the previous one was being written; each caller is answered once its change is committed.
-//! If a batch fails, its changes are retried one by one, so one bad change fails only its own caller.
+//! SQLite's busy handler (1 to 100 ms a time). Here callers queue instead, and the writer takes everything
+//! queued at once: all new dial-log rows in one multi-row `INSERT`, consecutive call-log rows likewise, the rest
+//! one statement each. Each statement commits on its own (no transaction around the batch: fewer round trips to
+//! the connection's thread, and a failed statement touches no other); a failed multi-row statement is retried
+//! row by row, so one bad change fails only its own caller. Callers are answered once their change is committed.
 
 use std::sync::{Arc, Mutex};
 
 use sqlx::sqlite::SqliteArguments;
-use sqlx::{Arguments, AssertSqlSafe, QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
+use sqlx::{Arguments, AssertSqlSafe, QueryBuilder, Sqlite, SqliteConnection};
 use tokio::sync::{mpsc, oneshot};
 
 use super::ledger::{DialLedger, DialRow};
 use super::{StoreError, now_unix};
 
-/// Most changes in one transaction.
+/// Most changes taken at once.
 const MAX_BATCH: usize = 256;
 /// Requests waiting for the writer before callers wait to queue.
 const QUEUE: usize = 4096;
@@ -171,11 +173,11 @@ pub(crate) struct Writer {
 }
 
 impl Writer {
-    /// Starts the writer task on its own connection; it ends when the last handle is dropped.
-    pub(crate) fn spawn(pool: SqlitePool) -> Writer {
+    /// Starts the writer task on `conn`, its own connection; it ends when the last handle is dropped.
+    pub(crate) fn spawn(conn: SqliteConnection) -> Writer {
         let (jobs, rx) = mpsc::channel(QUEUE);
         let ledger = Arc::new(Mutex::new(DialLedger::default()));
-        tokio::spawn(run(pool, ledger.clone(), rx));
+        tokio::spawn(run(conn, ledger.clone(), rx));
         Writer { jobs, ledger }
     }
 
@@ -218,24 +220,46 @@ impl super::Store {
     }
 }
 
-async fn run(pool: SqlitePool, ledger: Arc<Mutex<DialLedger>>, mut rx: mpsc::Receiver<Job>) {
+async fn run(
+    mut conn: SqliteConnection,
+    ledger: Arc<Mutex<DialLedger>>,
+    mut rx: mpsc::Receiver<Job>,
+) {
     let mut batch: Vec<Job> = Vec::with_capacity(MAX_BATCH);
     while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        // The dial log first, in its own commit: `/voice` waits for it; nobody waits for the call log.
-        let (mut dial, mut other) = (Vec::new(), Vec::new());
-        let mut after = Vec::new();
-        for job in batch.drain(..) {
-            match job.op {
-                Op::Dialled { .. } | Op::Refused { .. } | Op::Ended { .. } => dial.push(job),
-                Op::Exec(_) => other.push(job),
-                Op::Load { .. } | Op::Flush => after.push(job),
+        let (after, writes): (Vec<Job>, Vec<Job>) = batch
+            .drain(..)
+            .partition(|j| matches!(j.op, Op::Load { .. } | Op::Flush));
+        let results = apply(&mut conn, &writes).await;
+        {
+            let mut l = ledger.lock().unwrap_or_else(|p| p.into_inner());
+            for (job, result) in writes.iter().zip(&results) {
+                match (&job.op, result) {
+                    (
+                        Op::Dialled {
+                            username,
+                            call_sid,
+                            at,
+                            ..
+                        },
+                        Ok(_),
+                    ) => l.dialled(username, call_sid, *at),
+                    (Op::Ended { call_sid, .. }, Ok(_)) => l.ended(call_sid),
+                    _ => {}
+                }
             }
         }
-        commit_and_answer(&pool, &ledger, dial).await;
-        commit_and_answer(&pool, &ledger, other).await;
+        for (job, result) in writes.into_iter().zip(results) {
+            let result = result.map_err(|e| {
+                tracing::error!(error = %e, change = ?job.op, "database write failed");
+                StoreError::Write(e.to_string())
+            });
+            let _ = job.done.send(result);
+        }
+        // Loads and flushes see everything queued before them.
         for job in after {
             let result = match &job.op {
-                Op::Load { username } => load(&pool, &ledger, username).await.map(|()| 0),
+                Op::Load { username } => load(&mut conn, &ledger, username).await.map(|()| 0),
                 _ => Ok(0),
             };
             let _ = job.done.send(result);
@@ -243,147 +267,132 @@ async fn run(pool: SqlitePool, ledger: Arc<Mutex<DialLedger>>, mut rx: mpsc::Rec
     }
 }
 
-/// Commits `writes` together (one by one if that fails), brings the ledger up to date and answers each caller.
-async fn commit_and_answer(pool: &SqlitePool, ledger: &Mutex<DialLedger>, writes: Vec<Job>) {
-    if writes.is_empty() {
-        return;
-    }
-    let results = match commit(pool, &writes).await {
-        Ok(rows) => rows.into_iter().map(Ok).collect(),
-        Err(e) if writes.len() == 1 => vec![Err(e)],
-        Err(e) => {
-            tracing::warn!(error = %e, changes = writes.len(), "batch write failed; retrying one by one");
-            let mut results = Vec::with_capacity(writes.len());
-            for job in &writes {
-                results.push(
-                    commit(pool, std::slice::from_ref(job))
-                        .await
-                        .map(|rows| rows[0]),
-                );
-            }
-            results
-        }
-    };
-    let mut l = ledger.lock().unwrap_or_else(|p| p.into_inner());
-    for (job, result) in writes.iter().zip(&results) {
-        if result.is_ok() {
-            match &job.op {
-                Op::Dialled {
-                    username,
-                    call_sid,
-                    at,
-                    ..
-                } => l.dialled(username, call_sid, *at),
-                Op::Ended { call_sid, .. } => l.ended(call_sid),
-                _ => {}
-            }
-        }
-    }
-    drop(l);
-    for (job, result) in writes.into_iter().zip(results) {
-        let result = result.map_err(|e| {
-            tracing::error!(error = %e, "database write failed");
-            StoreError::Write(e.to_string())
-        });
-        let _ = job.done.send(result);
-    }
-}
-
-/// Commits `writes` (one transaction for several) and returns the rows each changed.
-async fn commit(pool: &SqlitePool, writes: &[Job]) -> Result<Vec<u64>, sqlx::Error> {
-    if writes.len() == 1 {
-        return apply(&mut *pool.acquire().await?, writes).await;
-    }
-    let mut tx = pool.begin().await?;
-    let changed = apply(&mut tx, writes).await?;
-    tx.commit().await?;
-    Ok(changed)
-}
-
-/// The new dial-log rows in one multi-row `INSERT` (one statement, one round trip to the connection's thread),
-/// then the other changes in order.
-async fn apply(conn: &mut SqliteConnection, writes: &[Job]) -> Result<Vec<u64>, sqlx::Error> {
-    let mut rows = Vec::with_capacity(writes.len());
-    for job in writes {
-        match &job.op {
-            Op::Dialled {
-                username,
-                number,
-                call_sid,
-                at,
-            } => rows.push((*at, username, number, "dialled", None, Some(call_sid))),
-            Op::Refused {
-                username,
-                number,
-                reason,
-                at,
-            } => rows.push((*at, username, number, "refused", Some(reason), None)),
-            _ => {}
-        }
-    }
+/// Makes the changes: the new dial-log rows first (one statement), then the others in order, consecutive
+/// call-log rows of the same shape together. Returns each change's result (rows changed).
+async fn apply(conn: &mut SqliteConnection, writes: &[Job]) -> Vec<Result<u64, sqlx::Error>> {
+    let mut results: Vec<Option<Result<u64, sqlx::Error>>> = writes.iter().map(|_| None).collect();
+    let rows: Vec<usize> = (0..writes.len())
+        .filter(|&i| matches!(writes[i].op, Op::Dialled { .. } | Op::Refused { .. }))
+        .collect();
     if !rows.is_empty() {
-        let mut insert = QueryBuilder::<Sqlite>::new(
-            "INSERT INTO dial_log (at, username, number, outcome, reason, call_sid) ",
-        );
-        insert.push_values(
-            &rows,
-            |mut row, (at, username, number, outcome, reason, call_sid)| {
-                row.push_bind(*at)
-                    .push_bind(username.as_str())
-                    .push_bind(number.as_str())
-                    .push_bind(*outcome)
-                    .push_bind(reason.map(String::as_str))
-                    .push_bind(call_sid.map(String::as_str));
-            },
-        );
-        // Batch sizes vary: keep these statements out of the prepared-statement cache.
-        insert.build().persistent(false).execute(&mut *conn).await?;
+        run_unit(conn, writes, &rows, &mut results).await;
     }
-    let mut changed = Vec::with_capacity(writes.len());
     let mut i = 0;
     while i < writes.len() {
-        let job = &writes[i];
+        let start = i;
         i += 1;
-        match &job.op {
-            Op::Dialled { .. } | Op::Refused { .. } => changed.push(1),
-            Op::Ended { call_sid, at } => {
-                let done = sqlx::query(
-                    "UPDATE dial_log SET ended_at = ? WHERE call_sid = ? AND ended_at IS NULL",
-                )
-                .bind(at)
-                .bind(call_sid)
-                .execute(&mut *conn)
-                .await?;
-                changed.push(done.rows_affected());
-            }
+        match &writes[start].op {
+            Op::Ended { .. } => run_unit(conn, writes, &[start], &mut results).await,
             Op::Exec(first) => {
-                // The rows of the same shape that follow go in the same statement.
-                let mut run = vec![first];
                 if matches!(first.sql, Sql::Row { .. }) {
                     while let Some(Job {
                         op: Op::Exec(next), ..
                     }) = writes.get(i)
                         && next.sql == first.sql
                     {
-                        run.push(next);
                         i += 1;
                     }
                 }
-                let rows = execute(conn, &run).await?;
-                if run.len() == 1 {
-                    changed.push(rows);
-                } else {
-                    changed.extend(std::iter::repeat_n(1, run.len()));
-                }
+                let unit: Vec<usize> = (start..i).collect();
+                run_unit(conn, writes, &unit, &mut results).await;
             }
-            Op::Load { .. } | Op::Flush => changed.push(0),
+            _ => {}
         }
     }
-    Ok(changed)
+    results.into_iter().map(|r| r.unwrap_or(Ok(0))).collect()
+}
+
+/// Runs the changes `unit` (indexes into `writes`, all of one shape) as one statement; if that fails and there
+/// are several, each alone.
+async fn run_unit(
+    conn: &mut SqliteConnection,
+    writes: &[Job],
+    unit: &[usize],
+    results: &mut [Option<Result<u64, sqlx::Error>>],
+) {
+    let jobs: Vec<&Job> = unit.iter().map(|&i| &writes[i]).collect();
+    match statement(conn, &jobs).await {
+        Ok(rows) => {
+            for &i in unit {
+                results[i] = Some(Ok(if unit.len() == 1 { rows } else { 1 }));
+            }
+        }
+        Err(e) if unit.len() == 1 => results[unit[0]] = Some(Err(e)),
+        Err(e) => {
+            tracing::warn!(error = %e, changes = unit.len(), "a multi-row write failed; retrying row by row");
+            for &i in unit {
+                results[i] = Some(statement(conn, &[&writes[i]]).await);
+            }
+        }
+    }
+}
+
+/// One statement for `jobs` (all dial-log rows, one `Ended`, or `Exec`s of one shape).
+async fn statement(conn: &mut SqliteConnection, jobs: &[&Job]) -> Result<u64, sqlx::Error> {
+    match &jobs[0].op {
+        Op::Dialled { .. } | Op::Refused { .. } => {
+            let mut insert = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO dial_log (at, username, number, outcome, reason, call_sid) ",
+            );
+            insert.push_values(jobs, |mut row, job| match &job.op {
+                Op::Dialled {
+                    username,
+                    number,
+                    call_sid,
+                    at,
+                } => {
+                    row.push_bind(*at)
+                        .push_bind(username.as_str())
+                        .push_bind(number.as_str())
+                        .push_bind("dialled")
+                        .push_bind(None::<&str>)
+                        .push_bind(call_sid.as_str());
+                }
+                Op::Refused {
+                    username,
+                    number,
+                    reason,
+                    at,
+                } => {
+                    row.push_bind(*at)
+                        .push_bind(username.as_str())
+                        .push_bind(number.as_str())
+                        .push_bind("refused")
+                        .push_bind(reason.as_str())
+                        .push_bind(None::<&str>);
+                }
+                _ => unreachable!("only dial-log rows are grouped here"),
+            });
+            // Row counts vary: keep these statements out of the prepared-statement cache.
+            let done = insert.build().persistent(false).execute(conn).await?;
+            Ok(done.rows_affected())
+        }
+        Op::Ended { call_sid, at } => {
+            let done = sqlx::query(
+                "UPDATE dial_log SET ended_at = ? WHERE call_sid = ? AND ended_at IS NULL",
+            )
+            .bind(at)
+            .bind(call_sid)
+            .execute(conn)
+            .await?;
+            Ok(done.rows_affected())
+        }
+        Op::Exec(_) => {
+            let writes: Vec<&Write> = jobs
+                .iter()
+                .filter_map(|j| match &j.op {
+                    Op::Exec(w) => Some(w),
+                    _ => None,
+                })
+                .collect();
+            execute(conn, &writes).await
+        }
+        Op::Load { .. } | Op::Flush => Ok(0),
+    }
 }
 
 async fn load(
-    pool: &SqlitePool,
+    conn: &mut SqliteConnection,
     ledger: &Mutex<DialLedger>,
     username: &str,
 ) -> Result<(), StoreError> {
@@ -393,7 +402,7 @@ async fn load(
     )
     .bind(username)
     .bind(now - 86_400)
-    .fetch_all(pool)
+    .fetch_all(conn)
     .await?;
     ledger
         .lock()
