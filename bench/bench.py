@@ -298,8 +298,14 @@ def main():
     ap.add_argument("--tools", default=os.path.join(BENCH, "tools", "target", "release"))
     ap.add_argument("--out", default=os.path.join(RESULTS, "latest.md"))
     ap.add_argument("--docs", action="store_true", help="also replace the results in docs/BENCHMARKS.md")
+    ap.add_argument("--before", metavar="BINARY",
+                    help="another piphone build to load side by side (e.g. main's), for a before/after table")
     args = ap.parse_args()
+    args.piphone, args.tools, args.out = (os.path.abspath(x) for x in (args.piphone, args.tools, args.out))
     contenders = args.only.split(",")
+    if args.before:
+        args.before = os.path.abspath(args.before)
+        contenders.append("before")
     streams = [int(s) for s in args.streams.split(",") if s]
 
     atexit.register(kill_all)
@@ -325,14 +331,14 @@ def main():
 
     # One Twilio mock per contender, so each count is that contender's alone.
     mock_ports = {}
-    for name in ["piphone", "baseline", "ceiling"]:
+    for name in ["piphone", "baseline", "ceiling", "before"]:
         mock_ports[name] = free_port()
         mock = start(f"twilio-mock-{name}", [os.path.join(args.tools, "twilio-mock"), str(mock_ports[name])],
                      dict(os.environ), logdir)
         wait_port(mock_ports[name], mock, f"twilio-mock-{name}")
 
     # --- the contenders' commands ---
-    ports = {name: free_port() for name in ["piphone", "baseline", "ceiling"]}
+    ports = {name: free_port() for name in ["piphone", "baseline", "ceiling", "before"]}
     data_dir = os.path.join(workdir, "piphone-data")
     piphone_env = {
         "PATH": os.environ.get("PATH", ""),
@@ -363,6 +369,11 @@ def main():
     })
     commands = {
         "piphone": ([args.piphone, "serve"], piphone_env),
+        "before": ([args.before or "", "serve"], dict(piphone_env, **{
+            "PIPHONE_LISTEN": f"127.0.0.1:{ports['before']}",
+            "PIPHONE_DATA_DIR": os.path.join(workdir, "before-data"),
+            "PIPHONE_TWILIO_API_URL": f"http://127.0.0.1:{mock_ports['before']}",
+        })),
         "baseline": ([gunicorn, "--workers", str(ncpu), "--bind", f"127.0.0.1:{ports['baseline']}",
                       "--chdir", os.path.join(BENCH, "baseline"), "--log-level", "warning", "app:app"],
                      baseline_env),
@@ -394,10 +405,10 @@ def main():
         for name in contenders:
             stop(procs[name])
 
-    def login():
-        if "piphone" not in contenders:
+    def login(name="piphone"):
+        if name not in contenders:
             return None
-        status, headers, _ = http("POST", base["piphone"] + "/login",
+        status, headers, _ = http("POST", base[name] + "/login",
                                   urllib.parse.urlencode({"username": "admin", "password": ADMIN_PASSWORD}).encode(),
                                   {"Content-Type": "application/x-www-form-urlencoded"})
         if status != 303 or "piphone_session=" not in headers.get("set-cookie", ""):
@@ -405,12 +416,13 @@ def main():
         return headers["set-cookie"].split(";")[0]
 
     res["startup_samples_ms"] = {}
-    if "piphone" in contenders:
-        argv, env = commands["piphone"]
-        t = time.perf_counter()
-        p = start("piphone", argv, env, logdir)
-        res["first_start_ms"]["piphone"] = wait_healthy(p, ports["piphone"], "piphone", t)
-        stop(p)
+    for name in ["piphone", "before"]:
+        if name in contenders:
+            argv, env = commands[name]
+            t = time.perf_counter()
+            p = start(name, argv, env, logdir)
+            res["first_start_ms"][name] = wait_healthy(p, ports[name], name, t)
+            stop(p)
     start_all(3)
     for name in contenders:
         res["startup_ms"][name] = median(res["startup_samples_ms"][name])
@@ -419,15 +431,18 @@ def main():
         res["idle_mb"][name] = memory_mb(procs[name])[0]
         res.setdefault("idle_anon_mb", {})[name] = memory_mb(procs[name], "RssAnon")
     res["size_mb"]["piphone"] = os.path.getsize(args.piphone) / 1e6
+    if args.before:
+        res["size_mb"]["before"] = os.path.getsize(args.before) / 1e6
     res["size_mb"]["ceiling"] = os.path.getsize(os.path.join(args.tools, "ceiling")) / 1e6
 
     base = {name: f"http://127.0.0.1:{ports[name]}" for name in contenders}
     cookie = login()
+    cookies = {"piphone": cookie, "before": login("before")}
 
     # --- check each answers /voice and /token as it should, then load ---
     body, signature = signed_voice()
     voice_headers = {"Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": signature}
-    token_headers = {name: ({"Cookie": cookie} if name == "piphone" else {}) for name in contenders}
+    token_headers = {name: ({"Cookie": cookies[name]} if name in cookies else {}) for name in contenders}
     for name in contenders:
         status, _, out = http("POST", base[name] + "/voice", body.encode(), voice_headers)
         if status != 200 or b"<Dial" not in out or b"+14155552671" not in out:
@@ -474,14 +489,15 @@ def main():
         time.sleep(1)
         fan = os.path.join(args.tools, "fanout")
         for n in streams:
-            for name in contenders:
+            for name in [c for c in contenders if c != "before"]:
                 mode = "poll" if name == "baseline" else "sse"
                 path = "/queue-status" if mode == "poll" else "/events"
                 events = args.events if mode == "sse" else max(3, args.events // 5)
                 fa = ["--mode", mode, "--addr", f"127.0.0.1:{ports[name]}", "--path", path,
                       "--streams", str(n), "--events", str(events), "--trigger-path", "/voice/incoming",
                       "--public-url", PUBLIC_URL, "--auth-token", AUTH_TOKEN, "--mock", f"127.0.0.1:{mock_ports[name]}",
-                      "--quiet-secs", str(args.quiet_secs), "--poll-secs", str(args.poll_secs)]
+                      "--quiet-secs", str(args.quiet_secs if name != "ceiling" else 1),  # the ceiling asks no one
+                      "--poll-secs", str(args.poll_secs)]
                 if name == "piphone":
                     fa += ["--cookie", cookie]
                 log(f"{name}: {n} {'streams' if mode == 'sse' else 'polling browsers'}, {events} events")
@@ -645,6 +661,21 @@ def report(res):
                    f"poller runs every {a['poll_secs']:g} s. Twilio requests counted by the mock over "
                    f"{a['quiet_secs']:g} s with nothing happening. "
                    + ("; ".join(details) + "." if details else "No delivery missed."))
+    if "before" in res["contenders"]:
+        out.append("")
+        out.append("Before and after, same run (`--before`: the other build loaded side by side):")
+        out.append("")
+        out.append("| Measure | before | piphone (this build) | after ÷ before | before ÷ ceiling | after ÷ ceiling |")
+        out.append("|---|---:|---:|---:|---:|---:|")
+        for key, route in [("voice", "/voice"), ("token", "/token")]:
+            for field, label in [("rps", "requests/s"), ("p50_ms", "p50, ms"), ("p99_ms", "p99, ms")]:
+                b, p, c = (get(key, n, field) for n in ["before", "piphone", "ceiling"])
+                out.append(f"| `{route}` {label} | {fmt(b)} | {fmt(p)} | {ratio(p, b)} | {ratio(b, c)} | {ratio(p, c)} |")
+        for label, sec in [("resident memory idle, MB", "idle_mb"), ("start → healthy, ms", "startup_ms"),
+                           ("binary, MB", "size_mb")]:
+            b, p, c = (res[sec].get(n) for n in ["before", "piphone", "ceiling"])
+            out.append(f"| {label} | {fmt(b)} | {fmt(p)} | {ratio(p, b)} | {ratio(b, c)} | {ratio(p, c)} |")
+        out.append("")
     met = sum(1 for _, ok in targets if ok)
     out.append(f"Targets met: {met} of {len(targets)}.")
     return "\n".join(out) + "\n"
