@@ -1,4 +1,5 @@
-//! The command line: `serve` (the default), `user …`, `config check`, `sandbox call-in`.
+//! The command line: `serve` (the default), `user …`, `config check`, `sandbox call-in`, and the kiosk's
+//! commands (`kiosk`, …; see [`crate::kiosk::cli`]).
 
 use std::ffi::OsString;
 use std::io::{BufRead, IsTerminal, Write};
@@ -36,6 +37,8 @@ enum Command {
     /// Drive the sandbox (sandbox mode only).
     #[command(subcommand)]
     Sandbox(SandboxCommand),
+    #[command(flatten)]
+    Kiosk(crate::kiosk::cli::KioskCommand),
 }
 
 #[derive(Subcommand, Debug)]
@@ -87,6 +90,7 @@ pub async fn run(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<Exi
         Command::Sandbox(SandboxCommand::CallIn { from, count }) => {
             sandbox_call_in(settings, &from, count).await
         }
+        Command::Kiosk(cmd) => crate::kiosk::cli::run(settings, cmd).await,
     }
 }
 

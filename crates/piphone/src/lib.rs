@@ -9,6 +9,7 @@ pub mod cli;
 pub mod domain;
 pub mod error;
 pub mod fsutil;
+pub mod kiosk;
 pub mod routes;
 pub mod sandbox;
 pub mod server;

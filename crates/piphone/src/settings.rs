@@ -84,6 +84,8 @@ pub struct Settings {
     pub max_concurrent_calls: u32,
     /// Where the settings file was read from, if one was.
     pub config_file: Option<PathBuf>,
+    /// The kiosk browser (`piphone kiosk`): its user, Chromium, auto-answer.
+    pub kiosk: crate::kiosk::KioskSettings,
 }
 
 /// A setting that could not be used, with the name the operator wrote.
@@ -130,6 +132,8 @@ struct FileSettings {
     sandbox_speed: Option<f64>,
     max_calls_per_day: Option<u32>,
     max_concurrent_calls: Option<u32>,
+    #[serde(flatten)]
+    kiosk: crate::kiosk::settings::FileKiosk,
     #[serde(flatten)]
     unknown: BTreeMap<String, toml::Value>,
 }
@@ -318,6 +322,8 @@ impl Settings {
             2,
         )?;
 
+        let kiosk = crate::kiosk::KioskSettings::from_sources(env, &file.kiosk)?;
+
         Ok((
             Settings {
                 listen,
@@ -336,6 +342,7 @@ impl Settings {
                 max_calls_per_day,
                 max_concurrent_calls,
                 config_file,
+                kiosk,
             },
             warnings,
         ))
@@ -388,6 +395,7 @@ impl Settings {
                 self.max_concurrent_calls.to_string(),
             ),
         ];
+        lines.extend(self.kiosk.lines());
         if let Some(t) = &self.twilio {
             lines.push(("twilio_account_sid".into(), t.account_sid.clone()));
             lines.push(("twilio_auth_token".into(), "***".into()));

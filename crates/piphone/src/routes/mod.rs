@@ -2,6 +2,7 @@
 
 mod admin;
 mod health;
+mod kiosk;
 mod login;
 mod middleware;
 mod numbers;
@@ -20,7 +21,7 @@ use crate::state::AppState;
 
 /// Routes anyone may call without a session. Everything else answers 401 (JSON) or redirects to /login
 /// (pages); Twilio's webhooks are refused without a valid signature. The route-inventory test checks this list.
-pub const PUBLIC_ROUTES: &[&str] = &["/healthz", "/login", "/static/{*path}"];
+pub const PUBLIC_ROUTES: &[&str] = &["/healthz", "/login", "/login/kiosk", "/static/{*path}"];
 
 /// Twilio's webhooks: public, but only with a valid `X-Twilio-Signature`.
 pub const WEBHOOK_ROUTES: &[&str] = &["/voice", "/voice/incoming", "/voice/dial-ended"];
@@ -36,6 +37,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/login", get(login::login_page).post(login::login))
         .route("/logout", post(login::logout))
+        .route("/login/kiosk", get(kiosk::login_with_link))
         .route("/", get(pages::phone))
         .route("/api/me", get(pages::me))
         .route("/api/check-number", get(numbers::check_number))

@@ -5,10 +5,12 @@
 //! loses nothing it acknowledged.
 
 mod dial_log;
+mod kiosk;
 mod sqlite;
 mod users;
 
 pub use dial_log::Refusal;
+pub use kiosk::{KioskOptions, LinkCheck};
 pub use sqlite::connect;
 pub use users::{NewUser, User};
 

@@ -30,6 +30,11 @@ fn migrator() -> Migrator {
             "dial log",
             include_str!("../../migrations/sqlite/0003_dial_log.sql"),
         ),
+        m(
+            8,
+            "login links",
+            include_str!("../../migrations/sqlite/0008_login_links.sql"),
+        ),
     ])
 }
 

@@ -4,6 +4,7 @@ mod admin;
 mod crash;
 mod dial_policy;
 mod helpers;
+mod kiosk;
 mod login;
 mod props;
 mod secrets;
