@@ -188,17 +188,17 @@ describe('sandbox with the real Voice SDK', () => {
   });
 
   const badTokens = [
-    ['expired', () => signToken({ nbf: Math.floor(Date.now() / 1000) - 7200, exp: Math.floor(Date.now() / 1000) - 3600 }), 20104, 'AccessTokenExpired'],
-    ['forged', () => signToken({}).replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')), 20101, 'AccessTokenInvalid'],
-    ['signed with another key', () => {
+    ['an expired token', () => signToken({ nbf: Math.floor(Date.now() / 1000) - 7200, exp: Math.floor(Date.now() / 1000) - 3600 }), 20104, 'AccessTokenExpired'],
+    ['a forged token', () => signToken({}).replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')), 20101, 'AccessTokenInvalid'],
+    ['a token signed with another key', () => {
       const t = signToken({});
       const [h, p] = t.split('.');
       return `${h}.${p}.${createHmac('sha256', 'not-the-secret').update(`${h}.${p}`).digest('base64url')}`;
     }, 20101, 'AccessTokenInvalid'],
   ];
   for (const [what, make, code, name] of badTokens) {
-    test(`an ${what} token gives the SDK's ${name} (${code})`, async () => {
-      await withScreenshot(page, `sandbox-token-${what}`, async () => {
+    test(`${what} gives the SDK's ${name} (${code})`, async () => {
+      await withScreenshot(page, `sandbox-token-${what.replace(/ /g, '-')}`, async () => {
         await newDevice(make());
         await page.evaluate(() => {
           window.__sb.device.register().catch(() => {});

@@ -678,4 +678,22 @@ mod tests {
         assert_eq!(s.caller_id.as_deref(), Some("+14155550100"));
         assert!(warnings.iter().any(|w| w.contains("bogus")), "{warnings:?}");
     }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_settings_file_others_can_read_is_warned_about() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("piphone.toml");
+        std::fs::write(&path, "caller_id = \"+14155550100\"\n").unwrap();
+        let load = || {
+            Settings::from_sources(&env(&[("PIPHONE_CONFIG", path.to_str().unwrap())]))
+                .unwrap()
+                .1
+        };
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        assert!(load().iter().any(|w| w.contains("readable by other users")));
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        assert!(load().is_empty(), "{:?}", load());
+    }
 }

@@ -114,6 +114,11 @@ impl Application {
         })
     }
 
+    /// The complete router (app routes, and the sandbox's in sandbox mode), as it will be served.
+    pub fn router(&self) -> &Router {
+        &self.router
+    }
+
     pub fn port(&self) -> u16 {
         self.local_url.port_or_known_default().unwrap_or_default()
     }

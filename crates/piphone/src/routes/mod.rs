@@ -13,8 +13,12 @@ pub mod voice;
 
 use axum::Router;
 use axum::routing::{get, post};
+use std::time::Duration;
+
+use http::StatusCode;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::state::AppState;
@@ -26,12 +30,21 @@ pub const PUBLIC_ROUTES: &[&str] = &["/healthz", "/login", "/login/kiosk", "/sta
 /// Twilio's webhooks: public, but only with a valid `X-Twilio-Signature`.
 pub const WEBHOOK_ROUTES: &[&str] = &["/voice", "/voice/incoming", "/voice/dial-ended"];
 
+/// Longest a webhook request (headers, body and answer) may take.
+pub const WEBHOOK_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// The app's own routes (the sandbox, when on, is merged in by the caller).
 pub fn router(state: AppState) -> Router {
     let webhooks = Router::new()
         .route("/voice", post(voice::dial_twiml))
         .route("/voice/incoming", post(voice::ring_browsers))
-        .route("/voice/dial-ended", post(voice::dial_ended));
+        .route("/voice/dial-ended", post(voice::dial_ended))
+        // Twilio waits 15 s for TwiML; a request still incomplete after WEBHOOK_TIMEOUT is a stalled or hostile
+        // client, not Twilio. (Only here: SSE and WebSocket routes must not time out.)
+        .route_layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            WEBHOOK_TIMEOUT,
+        ));
 
     let app = Router::new()
         .route("/healthz", get(health::healthz))
@@ -55,10 +68,20 @@ pub fn router(state: AppState) -> Router {
             middleware::same_origin_posts,
         ));
 
-    Router::new()
-        .merge(app)
-        .merge(webhooks)
-        .merge(crate::assets::static_routes())
+    with_layers(
+        Router::new()
+            .merge(app)
+            .merge(webhooks)
+            .merge(crate::assets::static_routes()),
+        state,
+    )
+}
+
+/// The layers every route gets: security headers, a body size limit, panic isolation (a panicking handler
+/// becomes a 500; the server keeps serving) and request tracing. Public so tests can wrap their own routes in
+/// exactly the production stack.
+pub fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
+    routes
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::security_headers,

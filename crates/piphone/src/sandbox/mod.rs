@@ -8,25 +8,25 @@
 //!
 //! | Path | What |
 //! |---|---|
-//! | `GET /signal` | signaling gateway (WebSocket, PStream 1.6), see [`gateway`] |
-//! | `/2010-04-01/Accounts/{AC}/…` | REST subset: Queues, Members, Calls, see [`rest`] |
+//! | `GET /signal` | signaling gateway (WebSocket, PStream 1.6), see `gateway/` |
+//! | `/2010-04-01/Accounts/{AC}/…` | REST subset: Queues, Members, Calls, see `rest/` |
 //! | `/sandbox/…` | control API for tests, the CLI and the panel, see [`control`] |
 //!
-//! The call engine ([`engine`]) requests `<webhook_base>/voice` for calls placed by a browser and
+//! The call engine (`engine/`) requests `<webhook_base>/voice` for calls placed by a browser and
 //! `<webhook_base>/voice/incoming` for simulated listeners calling the station number, signed
 //! exactly as Twilio signs, and executes the TwiML it gets back. Durations are simulated and
-//! scaled by [`SandboxOptions::speed`] (see [`engine::Timing`]). No audio flows: the browser's
-//! peer connection reaches signaling state `stable` with a synthetic SDP ([`sdp`]) and stops there.
+//! scaled by [`SandboxOptions::speed`] (see [`Timing`]). No audio flows: the browser's
+//! peer connection reaches signaling state `stable` with a synthetic SDP (`sdp.rs`) and stops there.
 
 mod auth;
 pub mod cli;
 pub mod control;
 mod credentials;
-pub mod engine;
-pub mod gateway;
+mod engine;
+mod gateway;
 mod ids;
 mod proto;
-pub mod rest;
+mod rest;
 mod sdp;
 
 use axum::Router;

@@ -30,6 +30,14 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
+    spawn_app_until(extra, std::future::pending()).await
+}
+
+/// Like [`spawn_app_with`], serving until `shutdown` completes.
+pub async fn spawn_app_until(
+    extra: &[(&str, &str)],
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut env: BTreeMap<String, String> = [
         ("PIPHONE_LISTEN", "127.0.0.1:0"),
@@ -57,7 +65,7 @@ pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
     let app = Application::build(settings).await.expect("build app");
     let url = app.local_url.as_str().trim_end_matches('/').to_owned();
     let state = app.state.clone();
-    tokio::spawn(app.run_until(std::future::pending()));
+    tokio::spawn(app.run_until(shutdown));
     let client = reqwest::Client::builder()
         .redirect(Policy::none())
         .build()

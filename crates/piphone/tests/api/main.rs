@@ -7,6 +7,8 @@ mod helpers;
 mod kiosk;
 mod login;
 mod props;
+mod reliability;
+mod route_inventory;
 mod secrets;
 mod token;
 mod voice;

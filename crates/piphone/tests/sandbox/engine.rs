@@ -233,3 +233,86 @@ async fn dial_queue_bridges_the_front_caller_and_star_continues_at_action() {
         "the DJ stays on the line"
     );
 }
+
+#[tokio::test]
+async fn redirect_hangup_reject_and_a_redirect_loop() {
+    let sb = TestSandbox::spawn().await;
+    sb.twiml(
+        "/voice/incoming",
+        "<Response><Say>One</Say><Redirect>/app/two</Redirect></Response>",
+    );
+    sb.twiml(
+        "/app/two",
+        r#"<Response><Pause length="1"/><Hangup/><Say>never</Say></Response>"#,
+    );
+    let sid = sb.call_in("+15551230001").await;
+    let call = sb.wait_status(&sid, "completed").await;
+    let kinds: Vec<&str> = call["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "ringing", "webhook", "answered", "say", "redirect", "webhook", "pause", "hangup"
+        ],
+        "{call:#}"
+    );
+    assert_eq!(events(&call, "hangup")[0]["by"], "twiml");
+    assert_eq!(
+        sb.requests_to("/app/two")[0].param("CallStatus"),
+        Some("in-progress")
+    );
+
+    sb.twiml(
+        "/voice/incoming",
+        r#"<Response><Reject reason="busy"/></Response>"#,
+    );
+    let sid = sb.call_in("+15551230002").await;
+    let call = sb.wait_status(&sid, "busy").await;
+    assert_eq!(events(&call, "reject")[0]["reason"], "busy");
+    assert!(events(&call, "answered").is_empty());
+
+    sb.twiml(
+        "/voice/incoming",
+        "<Response><Redirect>/voice/incoming</Redirect></Response>",
+    );
+    let sid = sb.call_in("+15551230003").await;
+    let call = sb.wait_status(&sid, "completed").await;
+    assert_eq!(events(&call, "error")[0]["message"], "redirect loop");
+}
+
+#[tokio::test]
+async fn control_digits_with_hangup_on_star_and_time_limit_end_the_dial() {
+    let sb = TestSandbox::spawn().await;
+    sb.twiml(
+        "/voice/incoming",
+        r#"<Response><Dial hangupOnStar="true" action="/app/star"><Number>+15557770005</Number></Dial></Response>"#,
+    );
+    sb.twiml("/app/star", r#"<Response><Dial timeLimit="2" action="/app/limit"><Number>+15557770006</Number></Dial></Response>"#);
+    sb.twiml("/app/limit", "<Response><Hangup/></Response>");
+    let sid = sb.call_in("+15551230001").await;
+    let call = sb
+        .wait_call(&sid, "a bridge", |c| !events(c, "bridged").is_empty())
+        .await;
+    let first = call["bridged_with"].as_str().unwrap().to_owned();
+    let (status, body) = sb
+        .control(
+            reqwest::Method::POST,
+            &format!("/sandbox/calls/{sid}/digits"),
+            Some(json!({ "digits": "1*" })),
+        )
+        .await;
+    assert_eq!((status, body["delivered"].as_bool()), (200, Some(true)));
+    let star = &sb.wait_requests("/app/star", 1).await[0];
+    assert_eq!(star.param("DialCallStatus"), Some("completed"));
+    assert_eq!(star.param("DialCallSid"), Some(first.as_str()));
+    assert_eq!(sb.call(&first).await["status"], "completed");
+    let limit = &sb.wait_requests("/app/limit", 1).await[0];
+    assert_eq!(limit.param("DialCallStatus"), Some("completed"));
+    let call = sb.wait_status(&sid, "completed").await;
+    assert_eq!(events(&call, "digits")[0]["digits"], "1*");
+    assert_eq!(events(&call, "bridged").len(), 2);
+}

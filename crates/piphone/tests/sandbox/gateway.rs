@@ -26,12 +26,12 @@ async fn listen_answers_connected_and_register_answers_ready() {
         json!({ "token": sb.token("alice", 900, now()), "browserinfo": {}, "reconnectTimeout": 0 }),
     )
     .await;
-    assert_eq!(
-        ws.expect("connected").await["token"]["ttl"]
-            .as_i64()
-            .unwrap()
-            / 10,
-        90
+    let renewed = ws.expect("connected").await["token"]["ttl"]
+        .as_i64()
+        .unwrap();
+    assert!(
+        (895..=900).contains(&renewed),
+        "ttl after renewal {renewed}"
     );
     ws.send("register", json!({ "media": { "audio": false } }))
         .await;
@@ -214,4 +214,93 @@ async fn rejected_incoming_call_is_busy_and_unanswered_is_cancelled() {
         .to_owned();
     sb.hang_up(&caller).await;
     assert_eq!(ws.expect("cancel").await["callsid"], child.as_str());
+}
+
+#[tokio::test]
+async fn answer_on_bridge_holds_the_answer_until_the_far_end_picks_up() {
+    let sb = TestSandbox::spawn().await;
+    sb.phone("+15557770009", "answer", 2000).await;
+    sb.twiml(
+        "/voice",
+        r#"<Response><Dial answerOnBridge="true"><Number>+15557770009</Number></Dial></Response>"#,
+    );
+    let mut ws = sb.registered("alice").await;
+    ws.send(
+        "invite",
+        json!({ "callsid": "TJS2", "sdp": OFFER, "twilio": {} }),
+    )
+    .await;
+    let sid = ws.expect("ringing").await["callsid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let ringing = sb.call(&sid).await;
+    assert_eq!(ringing["status"], "ringing", "{ringing:#}");
+    ws.expect("answer").await;
+    let call = sb.call(&sid).await;
+    let kinds: Vec<&str> = call["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    let (dial, answered) = (
+        kinds.iter().position(|k| *k == "dial").unwrap(),
+        kinds.iter().position(|k| *k == "answered").unwrap(),
+    );
+    assert!(dial < answered, "answered only once bridged: {kinds:?}");
+    assert!(!call["bridged_with"].is_null(), "{call:#}");
+}
+
+#[tokio::test]
+async fn the_gateway_sends_a_heartbeat_within_15_seconds() {
+    use futures_util::StreamExt;
+    let sb = TestSandbox::spawn().await;
+    let url = format!("ws://{}/signal", sb.base.authority());
+    let (mut stream, _) = tokio_tungstenite::connect_async(url).await.unwrap();
+    let first = tokio::time::timeout(std::time::Duration::from_secs(1), stream.next())
+        .await
+        .expect("a heartbeat right after the upgrade")
+        .unwrap()
+        .unwrap();
+    assert_eq!(first.into_text().unwrap().as_str(), "\n");
+    let next = tokio::time::timeout(std::time::Duration::from_secs(15), stream.next())
+        .await
+        .expect("another heartbeat within 15 s")
+        .unwrap()
+        .unwrap();
+    assert_eq!(next.into_text().unwrap().as_str(), "\n");
+}
+
+#[tokio::test]
+async fn a_token_that_runs_out_unregisters_with_31205_until_the_next_listen() {
+    let sb = TestSandbox::spawn().await;
+    let mut ws = sb.ws().await;
+    ws.send(
+        "listen",
+        json!({ "token": sb.token("alice", 2, now()), "browserinfo": {}, "reconnectTimeout": 0 }),
+    )
+    .await;
+    ws.expect("connected").await;
+    ws.send("register", json!({ "media": { "audio": true } }))
+        .await;
+    ws.expect("ready").await;
+    assert_eq!(ws.expect("error").await["error"]["code"], 31205);
+    sb.twiml(
+        "/voice/incoming",
+        r#"<Response><Dial timeout="1" action="/app/after"><Client>alice</Client></Dial></Response>"#,
+    );
+    sb.call_in("+15551230001").await;
+    let after = &sb.wait_requests("/app/after", 1).await[0];
+    assert_eq!(
+        after.param("DialCallStatus"),
+        Some("no-answer"),
+        "no longer registered"
+    );
+    ws.send(
+        "listen",
+        json!({ "token": sb.valid_token("alice"), "browserinfo": {}, "reconnectTimeout": 0 }),
+    )
+    .await;
+    ws.expect("connected").await;
 }

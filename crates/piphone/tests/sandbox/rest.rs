@@ -323,3 +323,61 @@ async fn rest_and_control_refuse_bad_credentials_and_unknown_resources() {
     let control = sb.http.get(sb.url("/sandbox/calls")).send().await.unwrap();
     assert_eq!(control.status().as_u16(), 401);
 }
+
+/// The app's own REST client (the `twilio` crate) pointed at the sandbox, paging included.
+#[tokio::test]
+async fn the_twilio_crates_rest_client_drives_the_sandbox() {
+    use twilio::rest::{Auth, CallStatus, CallUpdate, Client, ClientConfig, MemberRef, Method};
+    let sb = TestSandbox::spawn().await;
+    sb.twiml(
+        "/voice/incoming",
+        r#"<Response><Enqueue waitUrl="/app/wait">radio</Enqueue></Response>"#,
+    );
+    sb.twiml("/app/wait", r#"<Response><Pause length="2"/></Response>"#);
+    sb.twiml("/app/out", r#"<Response><Pause length="600"/></Response>"#);
+    let config = ClientConfig {
+        base_url: sb.base.to_string(),
+        page_size: 1,
+        max_retries: 0,
+        ..ClientConfig::default()
+    };
+    let auth = Auth::api_key(&sb.creds.api_key_sid, &sb.creds.api_key_secret);
+    let client = Client::new(&sb.creds.account_sid, auth, config).unwrap();
+    for name in ["a", "b"] {
+        client.create_queue(name, Some(5)).await.unwrap();
+    }
+    let caller = sb.call_in("+15551230001").await;
+    sb.wait_call(&caller, "a queue", |c| !c["queue"].is_null())
+        .await;
+    let queues = client.list_queues().await.unwrap();
+    assert_eq!(queues.len(), 3, "every page followed: {queues:?}");
+    let radio = queues
+        .iter()
+        .find(|q| q.friendly_name.as_deref() == Some("radio"))
+        .unwrap();
+    assert_eq!(radio.current_size, 1);
+    let members = client.list_members(&radio.sid).await.unwrap();
+    assert_eq!(members[0].call_sid, caller);
+    let member = client
+        .dequeue_member(
+            &radio.sid,
+            &MemberRef::Front,
+            &sb.url("/app/out"),
+            Method::Post,
+        )
+        .await
+        .unwrap();
+    assert_eq!(member.call_sid, caller);
+    sb.wait_requests("/app/out", 1).await;
+    let call = client.fetch_call(&caller).await.unwrap();
+    assert_eq!(call.status, Some(CallStatus::InProgress));
+    let redirect = CallUpdate::Twiml("<Response><Say>Bye</Say></Response>".into());
+    client.update_call(&caller, &redirect).await.unwrap();
+    sb.wait_status(&caller, "completed").await;
+    let ended = client.end_call(&caller).await.unwrap();
+    assert_eq!(ended.status, Some(CallStatus::Completed));
+    let missing = client
+        .fetch_call("CA00000000000000000000000000000000")
+        .await;
+    assert!(missing.is_err(), "{missing:?}");
+}

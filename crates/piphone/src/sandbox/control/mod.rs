@@ -99,11 +99,11 @@ async fn call_in(_: ControlAuth, State(sb): State<Sandbox>, Json(req): Json<Call
         )
             .into_response();
     }
-    let calls: Vec<Value> = (0..req.count)
-        .map(|i| {
-            let from = nth_number(&req.from, i);
-            json!({ "call_sid": sb.engine.call_in(&from), "from": from })
-        })
+    let calls: Vec<Value> = sb
+        .call_in(&req.from, req.count)
+        .into_iter()
+        .enumerate()
+        .map(|(i, call_sid)| json!({ "call_sid": call_sid, "from": nth_number(&req.from, i as u32) }))
         .collect();
     Json(json!({ "calls": calls })).into_response()
 }

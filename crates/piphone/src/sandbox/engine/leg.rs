@@ -26,6 +26,9 @@ pub enum Interrupt {
     Redirect(Source),
 }
 
+/// Documents in a row that end in a redirect without taking any time before the call is ended.
+const MAX_QUICK_HOPS: u32 = 50;
+
 pub struct Leg {
     pub engine: Engine,
     pub sid: String,
@@ -53,6 +56,7 @@ pub fn spawn(
 impl Leg {
     async fn run(mut self, first: Source) {
         let mut next = Some(first);
+        let mut quick_hops = 0;
         while let Some(source) = next.take() {
             let document = match source {
                 Source::Document { url, body } => Ok((url, body)),
@@ -87,11 +91,28 @@ impl Leg {
             let verbs = document
                 .and_then(|(url, body)| twiml::parse(&body, &url).map_err(|e| e.to_string()));
             match verbs {
-                Ok(verbs) => match self.exec(verbs).await {
-                    Flow::Next => break,
-                    Flow::Goto(s) => next = Some(s),
-                    Flow::Ended => return,
-                },
+                Ok(verbs) => {
+                    let started = std::time::Instant::now();
+                    match self.exec(verbs).await {
+                        Flow::Next => break,
+                        Flow::Goto(s) => next = Some(s),
+                        Flow::Ended => return,
+                    }
+                    // A document that redirects at once, again and again, would spin: end the call.
+                    quick_hops = if started.elapsed() < Duration::from_millis(2) {
+                        quick_hops + 1
+                    } else {
+                        0
+                    };
+                    if quick_hops > MAX_QUICK_HOPS {
+                        self.engine.event(
+                            &self.sid,
+                            "error",
+                            json!({ "message": "redirect loop" }),
+                        );
+                        break;
+                    }
+                }
                 Err(error) => {
                     tracing::warn!(call_sid = %self.sid, %error, "sandbox: no TwiML for the call");
                     self.engine

@@ -7,6 +7,7 @@
 
 mod calls;
 mod dial;
+mod enqueue;
 mod leg;
 pub mod queue;
 mod timing;
@@ -22,7 +23,7 @@ use tokio::sync::mpsc;
 use url::Url;
 
 pub use calls::{CallRecord, Party};
-pub use queue::{Member, Queue};
+pub use queue::Queue;
 pub use timing::{DEFAULT_RING_MS, Timing};
 
 use super::{Credentials, SandboxOptions, ids};
@@ -43,7 +44,7 @@ pub enum Signal {
     /// A `<Dial><Queue>` on leg `by` took this queued leg out of its queue.
     Dequeued { by: String },
     /// The other side ended the bridge this leg was in.
-    Unbridged { by: String },
+    Unbridged,
     /// The leg bridged with this one hung up.
     PeerHangup { sid: String },
 }
@@ -155,10 +156,14 @@ impl Engine {
     }
 
     /// `<webhook_base>` joined with `path` (e.g. `/voice`).
+    /// Keeps a path prefix of the base (`https://host/piphone` + `/voice` → `https://host/piphone/voice`).
     pub fn webhook_url(&self, path: &str) -> Url {
-        let mut url = self.opts.webhook_base.clone();
-        url.set_path(path);
-        url
+        let mut base = self.opts.webhook_base.clone();
+        if !base.path().ends_with('/') {
+            let with_slash = format!("{}/", base.path());
+            base.set_path(&with_slash);
+        }
+        base.join(path.trim_start_matches('/')).unwrap_or(base)
     }
 
     /// Adds a leg and returns its signal receiver (whoever drives the leg keeps it).
@@ -237,6 +242,7 @@ impl Engine {
             ("From".to_owned(), from.to_owned()),
             ("To".to_owned(), to),
         ];
+        self.event(&sid, "ringing", json!({}));
         let url = self.webhook_url("/voice/incoming");
         leg::spawn(
             self.clone(),
@@ -277,6 +283,7 @@ impl Engine {
             ("To".to_owned(), to.to_owned()),
         ];
         params.extend(custom.into_iter().filter(|(k, _)| k != "To"));
+        self.event(&sid, "ringing", json!({}));
         before_start(&sid);
         let url = self.webhook_url("/voice");
         leg::spawn(
@@ -291,5 +298,47 @@ impl Engine {
             },
         );
         sid
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn engine(base: &str) -> Engine {
+        let opts = SandboxOptions {
+            webhook_base: base.parse().unwrap(),
+            accept_invalid_certs: false,
+            speed: 1.0,
+        };
+        Engine::new(Credentials::generate(), opts, Timing::default())
+    }
+
+    #[test]
+    fn webhook_urls_keep_the_base_path() {
+        for (base, want) in [
+            (
+                "https://127.0.0.1:8443",
+                "https://127.0.0.1:8443/voice/incoming",
+            ),
+            (
+                "https://127.0.0.1:8443/",
+                "https://127.0.0.1:8443/voice/incoming",
+            ),
+            (
+                "https://example.org/piphone",
+                "https://example.org/piphone/voice/incoming",
+            ),
+            (
+                "https://example.org/piphone/",
+                "https://example.org/piphone/voice/incoming",
+            ),
+        ] {
+            assert_eq!(
+                engine(base).webhook_url("/voice/incoming").as_str(),
+                want,
+                "base {base}"
+            );
+        }
     }
 }

@@ -44,11 +44,22 @@ pub async fn run(engine: Engine, socket: WebSocket) {
         tx,
         token: None,
     };
-    while let Some(Ok(msg)) = stream.next().await {
+    loop {
+        let expires_in = session.token.as_ref().map(|t| {
+            let left = t.exp - time::OffsetDateTime::now_utc().unix_timestamp();
+            Duration::from_secs(left.max(0) as u64)
+        });
+        let msg = tokio::select! {
+            msg = stream.next() => msg,
+            _ = tokio::time::sleep(expires_in.unwrap_or_default()), if expires_in.is_some() => {
+                session.expire();
+                continue;
+            }
+        };
         match msg {
-            Message::Text(text) => session.handle(text.as_str()),
-            Message::Close(_) => break,
-            _ => {}
+            Some(Ok(Message::Text(text))) => session.handle(text.as_str()),
+            Some(Ok(Message::Close(_)) | Err(_)) | None => break,
+            Some(Ok(_)) => {}
         }
     }
     session.close();
@@ -232,6 +243,17 @@ impl Session {
                 self.send("ringing", json!({ "callsid": sid }));
             });
         tracing::info!(call_sid = %sid, %identity, "sandbox: outgoing call from browser");
+    }
+
+    /// The token ran out without a new `listen`: Twilio drops the registration and says 31205.
+    fn expire(&mut self) {
+        self.token = None;
+        let mut st = self.engine.state();
+        for conns in st.clients.values_mut() {
+            conns.retain(|c| c.conn_id != self.conn_id);
+        }
+        drop(st);
+        self.error(TOKEN_EXPIRED, "JWT Token Expired", None);
     }
 
     fn close(&mut self) {
