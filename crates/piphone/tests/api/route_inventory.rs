@@ -11,7 +11,14 @@ use piphone::{Application, Settings};
 
 /// Paths anyone may request. `/signal` is the sandbox's WebSocket gateway: it answers only a WebSocket
 /// upgrade, and the first frame must carry a valid Access Token (tested in the sandbox's own tests).
-const PUBLIC: &[&str] = &["/healthz", "/login", "/static/{*path}", "/signal"];
+/// `/login/kiosk` answers only a valid one-time login link (tested in `kiosk.rs`).
+const PUBLIC: &[&str] = &[
+    "/healthz",
+    "/login",
+    "/login/kiosk",
+    "/static/{*path}",
+    "/signal",
+];
 
 fn paths_of(debug: &str) -> Vec<String> {
     let mut paths = Vec::new();
