@@ -141,6 +141,7 @@ struct FileSettings {
 /// Every environment variable piphone reads, with its settings-file key.
 pub const ENV_NAMES: &[&str] = &[
     "PIPHONE_CONFIG",
+    "PIPHONE_LOG",
     "PIPHONE_LISTEN",
     "PIPHONE_PUBLIC_URL",
     "PIPHONE_DATA_DIR",

@@ -88,6 +88,9 @@ impl Application {
             .clone()
             .or_else(|| sandbox.as_ref().map(|_| SANDBOX_DEFAULT_NUMBER.to_owned()));
 
+        let control = crate::kiosk::ControlSecret::load_or_create(&settings.data_dir)
+            .context("creating the local control secret")?;
+        let kiosk = Arc::new(crate::kiosk::KioskHub::new(control));
         let state = AppState {
             settings: Arc::new(settings),
             store,
@@ -99,6 +102,7 @@ impl Application {
             policy: Arc::new(policy),
             limiter: Arc::new(LoginLimiter::new()),
             presence: Arc::new(Presence::default()),
+            kiosk,
             sandbox: sandbox.clone(),
         };
         let mut router = crate::routes::router(state.clone());
@@ -131,6 +135,11 @@ impl Application {
             "twilio"
         };
         tracing::info!(url = %self.local_url, public_url = %self.state.public_url, mode, "piphone listening on {}", self.local_url);
+        let kiosk = self.state.kiosk.clone();
+        let shutdown = async move {
+            shutdown.await;
+            kiosk.close(); // the kiosk page's command stream ends instead of holding the drain up
+        };
         crate::server::serve(self.listener, self.router, self.tls, shutdown).await
     }
 }

@@ -27,6 +27,8 @@ pub struct AppState {
     pub policy: Arc<DialPolicy>,
     pub limiter: Arc<LoginLimiter>,
     pub presence: Arc<Presence>,
+    /// The relay between the command line and the kiosk page.
+    pub kiosk: Arc<crate::kiosk::KioskHub>,
     /// The sandbox, in sandbox mode only.
     pub sandbox: Option<crate::sandbox::Sandbox>,
 }

@@ -8,9 +8,13 @@
 pub mod browser;
 pub mod cli;
 pub mod client;
+pub mod control;
+pub mod hub;
 pub mod login_link;
 pub mod pin;
 pub mod settings;
 pub mod supervisor;
 
+pub use control::ControlSecret;
+pub use hub::KioskHub;
 pub use settings::KioskSettings;

@@ -13,7 +13,7 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
 use super::browser::{self, Launch};
-use super::client::LocalServer;
+use super::client::{Answer, Control, LocalServer};
 use super::login_link;
 use crate::settings::Settings;
 use crate::store::{self, KioskOptions, Store, User};
@@ -50,9 +50,15 @@ impl Backoff {
     }
 }
 
+/// A running Chromium whose page has not been connected this long is restarted (a page stuck on an error, or
+/// sent to the login form when its session ended).
+const PAGE_GRACE: Duration = Duration::from_secs(45);
+const PAGE_CHECK_EVERY: Duration = Duration::from_secs(5);
+
 /// Why a Chromium run ended.
 enum Ended {
     Exited(std::io::Result<ExitStatus>),
+    PageMissing,
     Shutdown,
 }
 
@@ -86,6 +92,7 @@ pub async fn run(settings: Settings) -> anyhow::Result<ExitCode> {
         Some(cert) => Some(super::pin::spki_sha256_base64(&cert)?),
         None => None,
     };
+    let control = Control::new(&settings)?;
     tracing::info!(chromium = %chromium.display(), server = %server.base, user = %user.username, "kiosk starting");
 
     let mut backoff = Backoff::default();
@@ -103,6 +110,7 @@ pub async fn run(settings: Settings) -> anyhow::Result<ExitCode> {
         .await?;
         let ended = tokio::select! {
             status = child.wait() => Ended::Exited(status),
+            () = watch_page(&control) => Ended::PageMissing,
             () = &mut shutdown => Ended::Shutdown,
         };
         stop(&mut child, pid).await;
@@ -112,14 +120,18 @@ pub async fn run(settings: Settings) -> anyhow::Result<ExitCode> {
                 tracing::info!("kiosk stopped");
                 return Ok(ExitCode::SUCCESS);
             }
-            Ended::Exited(status) => {
+            Ended::Exited(_) | Ended::PageMissing => {
                 if started.elapsed() >= STABLE_AFTER {
                     backoff.reset();
                 }
                 let delay = backoff.next_delay();
-                let why = match status {
-                    Ok(s) => describe_exit(s),
-                    Err(e) => format!("could not be waited for ({e})"),
+                let why = match ended {
+                    Ended::Exited(Ok(s)) => describe_exit(s),
+                    Ended::Exited(Err(e)) => format!("could not be waited for ({e})"),
+                    _ => format!(
+                        "is running but its phone page has not been connected for {} s (stopped it)",
+                        PAGE_GRACE.as_secs()
+                    ),
                 };
                 tracing::warn!(
                     ran_secs = started.elapsed().as_secs(),
@@ -131,6 +143,23 @@ pub async fn run(settings: Settings) -> anyhow::Result<ExitCode> {
                     () = &mut shutdown => return Ok(ExitCode::SUCCESS),
                 }
             }
+        }
+    }
+}
+
+/// Resolves when the server is up but has had no kiosk page for [`PAGE_GRACE`]. While the server itself is
+/// unreachable nothing is counted: a new Chromium would not help, and the page reconnects by itself.
+async fn watch_page(control: &Control) {
+    let mut missing_since: Option<Instant> = None;
+    loop {
+        tokio::time::sleep(PAGE_CHECK_EVERY).await;
+        match control.status().await {
+            Ok(Answer::Done(status)) if !status.connected => {
+                if missing_since.get_or_insert_with(Instant::now).elapsed() >= PAGE_GRACE {
+                    return;
+                }
+            }
+            _ => missing_since = None,
         }
     }
 }
