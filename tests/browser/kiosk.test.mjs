@@ -119,7 +119,8 @@ async function explained(fn) {
 describe('kiosk driven from the command line', { skip: !existsSync(CHROMIUM) && `no Chromium at ${CHROMIUM}` }, () => {
   before(async () => {
     const port = await freePort();
-    server = await startServer({ env: { PIPHONE_LISTEN: `127.0.0.1:${port}` } });
+    // Calls to the station ring the browsers of online hosts (not the call-in queue), so the kiosk can answer.
+    server = await startServer({ env: { PIPHONE_LISTEN: `127.0.0.1:${port}`, PIPHONE_INCOMING_MODE: 'ring' } });
     env = {
       ...process.env,
       PIPHONE_LOG: 'info',

@@ -52,7 +52,8 @@ async function allDigits() {
 describe('phone page', () => {
   before(async () => {
     server = await startServer({
-      env: { PIPHONE_DEFAULT_NUMBER: DEFAULT_NUMBER, PIPHONE_CALLER_ID: CALLER_ID },
+      // Calls to the station ring browsers (the default, `queue`, is the call-in: tests/browser/callin.test.mjs).
+      env: { PIPHONE_DEFAULT_NUMBER: DEFAULT_NUMBER, PIPHONE_CALLER_ID: CALLER_ID, PIPHONE_INCOMING_MODE: 'ring' },
     });
     browser = await launchBrowser();
     context = await newContext(browser);

@@ -104,7 +104,8 @@ async function placeCall(to) {
 
 describe('sandbox with the real Voice SDK', () => {
   before(async () => {
-    server = await startServer({ env: { PIPHONE_SANDBOX_SPEED: '10' } });
+    // Calls to the station ring browsers (`ring`; the default `queue` is the call-in, see callin.test.mjs).
+    server = await startServer({ env: { PIPHONE_SANDBOX_SPEED: '10', PIPHONE_INCOMING_MODE: 'ring' } });
     assert.ok(server.credentials, 'sandbox.json in the data dir');
     browser = await launchBrowser();
     context = await newContext(browser);

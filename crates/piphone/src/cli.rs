@@ -34,6 +34,9 @@ enum Command {
     /// Check the settings.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Manage the ban list: numbers whose calls to the station are rejected.
+    #[command(subcommand)]
+    Ban(BanCommand),
     /// Drive the sandbox (sandbox mode only).
     #[command(subcommand)]
     Sandbox(SandboxCommand),
@@ -57,6 +60,20 @@ enum UserCommand {
     Disable { name: String },
     /// Enable a disabled user.
     Enable { name: String },
+}
+
+#[derive(Subcommand, Debug)]
+enum BanCommand {
+    /// Ban a number (any common formatting; stored in E.164).
+    Add {
+        number: String,
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Lift a ban.
+    Remove { number: String },
+    /// List banned numbers.
+    List,
 }
 
 #[derive(Subcommand, Debug)]
@@ -86,6 +103,7 @@ pub async fn run(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<Exi
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(settings).await,
         Command::User(cmd) => user(settings, cmd).await,
+        Command::Ban(cmd) => ban(settings, cmd).await,
         Command::Config(ConfigCommand::Check) => config_check(&settings, &warnings),
         Command::Sandbox(SandboxCommand::CallIn { from, count }) => {
             sandbox_call_in(settings, &from, count).await
@@ -158,6 +176,41 @@ async fn user(settings: Settings, cmd: UserCommand) -> anyhow::Result<ExitCode> 
         UserCommand::Enable { name } => {
             store.set_disabled(&name, false).await?;
             println!("enabled {name}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn ban(settings: Settings, cmd: BanCommand) -> anyhow::Result<ExitCode> {
+    crate::fsutil::ensure_private_dir(&settings.data_dir)?;
+    let store = store::connect(&settings.database_url).await?;
+    let policy =
+        crate::domain::DialPolicy::new(&settings.dial_countries, settings.caller_id.as_deref());
+    let parse = |raw: &str| {
+        PhoneNumber::parse_caller(raw, policy.default_region.as_deref())
+            .with_context(|| format!("{raw:?}"))
+    };
+    match cmd {
+        BanCommand::Add { number, reason } => {
+            let n = parse(&number)?;
+            let new = store.add_ban(&n, reason.as_deref()).await?;
+            println!(
+                "{} {}",
+                if new { "banned" } else { "updated the ban on" },
+                n.e164()
+            );
+        }
+        BanCommand::Remove { number } => {
+            let n = parse(&number)?;
+            if !store.remove_ban(&n).await? {
+                bail!("{} is not banned", n.e164());
+            }
+            println!("lifted the ban on {}", n.e164());
+        }
+        BanCommand::List => {
+            for b in store.list_bans().await? {
+                println!("{}\t{}", b.number, b.reason.unwrap_or_default());
+            }
         }
     }
     Ok(ExitCode::SUCCESS)

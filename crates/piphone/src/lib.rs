@@ -5,6 +5,7 @@
 
 pub mod assets;
 pub mod auth;
+pub mod callin;
 pub mod cli;
 pub mod domain;
 pub mod error;

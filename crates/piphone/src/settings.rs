@@ -84,6 +84,8 @@ pub struct Settings {
     pub max_concurrent_calls: u32,
     /// Where the settings file was read from, if one was.
     pub config_file: Option<PathBuf>,
+    /// The radio call-in: queue, greeting, hold music, incoming mode.
+    pub callin: crate::callin::CallinSettings,
     /// The kiosk browser (`piphone kiosk`): its user, Chromium, auto-answer.
     pub kiosk: crate::kiosk::KioskSettings,
 }
@@ -133,6 +135,7 @@ struct FileSettings {
     max_calls_per_day: Option<u32>,
     max_concurrent_calls: Option<u32>,
     #[serde(flatten)]
+    callin: crate::callin::settings::FileCallin,
     kiosk: crate::kiosk::settings::FileKiosk,
     #[serde(flatten)]
     unknown: BTreeMap<String, toml::Value>,
@@ -191,6 +194,7 @@ impl Settings {
         };
         for key in env.keys() {
             if !ENV_NAMES.contains(&key.as_str())
+                && !crate::callin::settings::ENV_NAMES.contains(&key.as_str())
                 && !key.starts_with("PIPHONE_TEST")
                 && !key.starts_with("PIPHONE_KIOSK")
             {
@@ -323,6 +327,7 @@ impl Settings {
             2,
         )?;
 
+        let callin = crate::callin::CallinSettings::from_sources(env, &file.callin)?;
         let kiosk = crate::kiosk::KioskSettings::from_sources(env, &file.kiosk)?;
 
         Ok((
@@ -343,6 +348,7 @@ impl Settings {
                 max_calls_per_day,
                 max_concurrent_calls,
                 config_file,
+                callin,
                 kiosk,
             },
             warnings,
@@ -396,6 +402,7 @@ impl Settings {
                 self.max_concurrent_calls.to_string(),
             ),
         ];
+        lines.extend(self.callin.lines());
         lines.extend(self.kiosk.lines());
         if let Some(t) = &self.twilio {
             lines.push(("twilio_account_sid".into(), t.account_sid.clone()));

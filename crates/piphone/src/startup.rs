@@ -3,15 +3,18 @@
 
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use axum::Router;
 use rand::distr::{Alphanumeric, SampleString};
 use rustls::ServerConfig;
 use tokio::net::TcpListener;
+use twilio::rest::{Auth, ClientConfig};
 use url::Url;
 
 use crate::auth::{LoginLimiter, password};
+use crate::callin::{IncomingMode, QueueHub};
 use crate::domain::{DialPolicy, Role};
 use crate::sandbox::{self, Sandbox, SandboxOptions};
 use crate::settings::{Secret, Settings, TwilioSettings};
@@ -88,9 +91,31 @@ impl Application {
             .clone()
             .or_else(|| sandbox.as_ref().map(|_| SANDBOX_DEFAULT_NUMBER.to_owned()));
 
+        let sandbox_url = sandbox.as_ref().map(|_| &local_url);
+        let rest = rest_client(
+            &settings,
+            &twilio,
+            sandbox_url,
+            tls.is_some(),
+            RequestBudget::Actions,
+        )?;
+        let callin = Arc::new(QueueHub::new(&settings.callin));
+        if settings.callin.incoming_mode == IncomingMode::Queue {
+            let interval = settings.callin.poll_interval;
+            let poll_rest = rest_client(
+                &settings,
+                &twilio,
+                sandbox_url,
+                tls.is_some(),
+                RequestBudget::Poll(interval),
+            )?;
+            crate::callin::poller::spawn(&callin, poll_rest, interval);
+        }
+
         let control = crate::kiosk::ControlSecret::load_or_create(&settings.data_dir)
             .context("creating the local control secret")?;
         let kiosk = Arc::new(crate::kiosk::KioskHub::new(control));
+
         let state = AppState {
             settings: Arc::new(settings),
             store,
@@ -102,6 +127,8 @@ impl Application {
             policy: Arc::new(policy),
             limiter: Arc::new(LoginLimiter::new()),
             presence: Arc::new(Presence::default()),
+            rest,
+            callin,
             kiosk,
             sandbox: sandbox.clone(),
         };
@@ -135,13 +162,69 @@ impl Application {
             "twilio"
         };
         tracing::info!(url = %self.local_url, public_url = %self.state.public_url, mode, "piphone listening on {}", self.local_url);
+        let hub = self.state.callin.clone();
         let kiosk = self.state.kiosk.clone();
         let shutdown = async move {
             shutdown.await;
-            kiosk.close(); // the kiosk page's command stream ends instead of holding the drain up
+            // Open SSE streams (/events, the kiosk page's commands) end instead of holding the drain up.
+            hub.close();
+            kiosk.close();
         };
         crate::server::serve(self.listener, self.router, self.tls, shutdown).await
     }
+}
+
+/// The REST client: Twilio's API (or `PIPHONE_TWILIO_API_URL`), or in sandbox mode piphone's own URL, which
+/// serves the sandbox's REST subset (with piphone's self-signed certificate when TLS is on).
+/// How long REST requests may take.
+#[derive(Debug, Clone, Copy)]
+enum RequestBudget {
+    /// Actions a person is waiting for (hang up a caller, dequeue): 5 s a request, two retries.
+    Actions,
+    /// The shared queue poll: a poll that outlives its interval is worthless (the next tick asks again), so each
+    /// request gets a third of the interval and one retry. After an outage the view is fresh again within one
+    /// interval instead of waiting out long timeouts.
+    Poll(Duration),
+}
+
+fn rest_client(
+    settings: &Settings,
+    account: &TwilioSettings,
+    sandbox_url: Option<&Url>,
+    tls: bool,
+    budget: RequestBudget,
+) -> anyhow::Result<twilio::rest::Client> {
+    let (base_url, accept_invalid_certs) = match sandbox_url {
+        Some(own) => (own.as_str().trim_end_matches('/').to_owned(), tls),
+        None => (
+            settings
+                .twilio_api_url
+                .as_str()
+                .trim_end_matches('/')
+                .to_owned(),
+            false,
+        ),
+    };
+    let (timeout, max_retries, max_backoff) = match budget {
+        RequestBudget::Actions => (Duration::from_secs(5), 2, Duration::from_secs(4)),
+        RequestBudget::Poll(interval) => {
+            let t = (interval / 3).clamp(Duration::from_millis(300), Duration::from_secs(5));
+            (t, 1, (interval / 4).max(Duration::from_millis(100)))
+        }
+    };
+    let config = ClientConfig {
+        base_url,
+        accept_invalid_certs,
+        timeout,
+        connect_timeout: timeout.min(Duration::from_secs(3)),
+        max_retries,
+        min_backoff: Duration::from_millis(100).min(max_backoff),
+        max_backoff,
+        ..ClientConfig::default()
+    };
+    let auth = Auth::api_key(&account.api_key_sid, account.api_key_secret.expose());
+    twilio::rest::Client::new(&account.account_sid, auth, config)
+        .context("building the Twilio REST client")
 }
 
 /// On first start with no users: create `admin`, with `PIPHONE_ADMIN_PASSWORD` or a random password shown once.

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use url::Url;
 
 use crate::auth::LoginLimiter;
+use crate::callin::QueueHub;
 use crate::domain::DialPolicy;
 use crate::settings::{Settings, TwilioSettings};
 use crate::store::Store;
@@ -27,6 +28,10 @@ pub struct AppState {
     pub policy: Arc<DialPolicy>,
     pub limiter: Arc<LoginLimiter>,
     pub presence: Arc<Presence>,
+    /// Twilio's REST API (in sandbox mode: the sandbox's copy of it, on piphone's own URL).
+    pub rest: twilio::rest::Client,
+    /// The call-in queue as piphone sees it, and its live updates.
+    pub callin: Arc<QueueHub>,
     /// The relay between the command line and the kiosk page.
     pub kiosk: Arc<crate::kiosk::KioskHub>,
     /// The sandbox, in sandbox mode only.

@@ -71,6 +71,18 @@ impl PhoneNumber {
         })
     }
 
+    /// A caller's number as the ban list keeps it: a valid number, or a fictional `+1 555` one (the sandbox's
+    /// simulated listeners), parsed with `default_region` when typed without a country code.
+    pub fn parse_caller(
+        input: &str,
+        default_region: Option<&str>,
+    ) -> Result<PhoneNumber, DialRefusal> {
+        match PhoneNumber::fictional(input) {
+            Some(n) => Ok(n),
+            None => PhoneNumber::parse(input, default_region),
+        }
+    }
+
     /// `+1 555 NXX XXXX` in any common formatting: area code 555 is not assigned to any real phone.
     fn fictional(input: &str) -> Option<PhoneNumber> {
         let t = input.trim();

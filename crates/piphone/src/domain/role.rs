@@ -35,6 +35,11 @@ impl Role {
         matches!(self, Role::Admin | Role::Host)
     }
 
+    /// May watch the call-in queue (callers' numbers included).
+    pub fn can_view_queue(self) -> bool {
+        matches!(self, Role::Admin | Role::Host | Role::Screener)
+    }
+
     /// May manage users and see refusals.
     pub fn is_admin(self) -> bool {
         self == Role::Admin

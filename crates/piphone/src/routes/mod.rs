@@ -1,6 +1,8 @@
 //! The router: every route piphone serves, grouped by resource, and the layers around them.
 
 mod admin;
+mod callin;
+mod console;
 mod health;
 mod kiosk;
 mod login;
@@ -28,7 +30,15 @@ use crate::state::AppState;
 pub const PUBLIC_ROUTES: &[&str] = &["/healthz", "/login", "/login/kiosk", "/static/{*path}"];
 
 /// Twilio's webhooks: public, but only with a valid `X-Twilio-Signature`.
-pub const WEBHOOK_ROUTES: &[&str] = &["/voice", "/voice/incoming", "/voice/dial-ended"];
+pub const WEBHOOK_ROUTES: &[&str] = &[
+    "/voice",
+    "/voice/incoming",
+    "/voice/wait",
+    "/voice/left",
+    "/voice/next",
+    "/voice/on-air",
+    "/voice/dial-ended",
+];
 
 /// Longest a webhook request (headers, body and answer) may take.
 pub const WEBHOOK_TIMEOUT: Duration = Duration::from_secs(10);
@@ -37,7 +47,11 @@ pub const WEBHOOK_TIMEOUT: Duration = Duration::from_secs(10);
 pub fn router(state: AppState) -> Router {
     let webhooks = Router::new()
         .route("/voice", post(voice::dial_twiml))
-        .route("/voice/incoming", post(voice::ring_browsers))
+        .route("/voice/incoming", post(callin::station_call))
+        .route("/voice/wait", post(callin::hold))
+        .route("/voice/left", post(callin::left_queue))
+        .route("/voice/next", post(callin::next_caller))
+        .route("/voice/on-air", post(callin::on_air))
         .route("/voice/dial-ended", post(voice::dial_ended))
         // Twilio waits 15 s for TwiML; a request still incomplete after WEBHOOK_TIMEOUT is a stalled or hostile
         // client, not Twilio. (Only here: SSE and WebSocket routes must not time out.)
@@ -60,6 +74,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/me", get(pages::me))
         .route("/api/check-number", get(numbers::check_number))
         .route("/token", get(token::token))
+        .route("/console", get(console::console_page))
+        .route("/queue-status", get(console::queue_status))
+        .route("/events", get(console::events))
+        .route("/api/callin/hangup", post(console::hangup_caller))
         .route("/admin", get(admin::admin_page))
         .route(
             "/api/admin/users",

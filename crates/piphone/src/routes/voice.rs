@@ -29,7 +29,7 @@ pub fn refuse(sentence: &str) -> Response {
 }
 
 /// The user behind `From=client:<identity>`, if that is an active user.
-async fn client_user(state: &AppState, form: &TwilioForm) -> Option<User> {
+pub(crate) async fn client_user(state: &AppState, form: &TwilioForm) -> Option<User> {
     let identity = form.get("From")?.strip_prefix("client:")?;
     match state.store.user_by_name(identity).await {
         Ok(Some(user)) if !user.disabled => Some(user),
@@ -51,6 +51,10 @@ pub async fn dial_twiml(State(state): State<AppState>, form: TwilioForm) -> Resp
         );
         return refuse("This phone is not allowed to make calls.");
     };
+    // A host's console takes calls from the call-in queue: `connect({params: {Queue: …}})`.
+    if let Some(queue) = form.get("Queue") {
+        return super::callin::take_calls(&state, &user, queue, &form);
+    }
     if !user.role.can_dial() {
         tracing::warn!(user = %user.username, "call refused: role may not dial");
         return refuse("This account is not allowed to make calls.");
@@ -149,7 +153,7 @@ pub async fn dial_ended(State(state): State<AppState>, form: TwilioForm) -> Resp
     twiml(VoiceResponse::new().hangup())
 }
 
-/// `POST /voice/incoming`, the station number's Voice URL: ring the browsers of online users who may take calls.
+/// `/voice/incoming` with `PIPHONE_INCOMING_MODE=ring` (see `routes/callin.rs`): ring the browsers of online users who may take calls.
 #[tracing::instrument(skip_all, fields(call_sid = form.get("CallSid").unwrap_or("")))]
 pub async fn ring_browsers(State(state): State<AppState>, form: TwilioForm) -> Response {
     let mut takers = Vec::new();

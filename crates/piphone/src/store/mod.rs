@@ -1,14 +1,16 @@
-//! Persistent state: users, sessions, and (later) bans and the call log.
+//! Persistent state: users, sessions, the ban list (and later the call log).
 //!
 //! SQLite by default (WAL, `synchronous=FULL`, `busy_timeout`, created if missing); migrations are compiled into
 //! the binary and run at start-up. Every write is committed before the caller is answered, so a killed process
 //! loses nothing it acknowledged.
 
+mod bans;
 mod dial_log;
 mod kiosk;
 mod sqlite;
 mod users;
 
+pub use bans::Ban;
 pub use dial_log::Refusal;
 pub use kiosk::{KioskOptions, LinkCheck};
 pub use sqlite::connect;

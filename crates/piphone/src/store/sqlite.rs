@@ -26,6 +26,11 @@ fn migrator() -> Migrator {
             include_str!("../../migrations/sqlite/0001_users_sessions.sql"),
         ),
         m(
+            2,
+            "bans",
+            include_str!("../../migrations/sqlite/0002_bans.sql"),
+        ),
+        m(
             3,
             "dial log",
             include_str!("../../migrations/sqlite/0003_dial_log.sql"),

@@ -51,6 +51,8 @@ pub async fn spawn_app_until(
         ("PIPHONE_TWILIO_APP_SID", APP_SID),
         ("PIPHONE_CALLER_ID", CALLER_ID),
         ("PIPHONE_DIAL_COUNTRIES", "US,GB"),
+        // Never api.twilio.com from tests: a closed local port unless a test points it at a mock.
+        ("PIPHONE_TWILIO_API_URL", "http://127.0.0.1:9"),
         // Test calls never end (no Twilio to send the Dial action): limits are tested where they are set low.
         ("PIPHONE_MAX_CONCURRENT_CALLS", "100000"),
         ("PIPHONE_MAX_CALLS_PER_DAY", "100000"),

@@ -155,3 +155,34 @@ async fn security_headers_are_set() {
     );
     assert!(res.headers().contains_key("referrer-policy"));
 }
+
+#[tokio::test]
+async fn tls_by_default_with_hsts_and_secure_cookies() {
+    let app = crate::helpers::spawn_app_with(&[("PIPHONE_TLS", "on")]).await;
+    assert!(app.url.starts_with("https://"), "{}", app.url);
+    let client = reqwest::Client::builder()
+        .tls_danger_accept_invalid_certs(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let res = client.get(app.at("/healthz")).send().await.unwrap();
+    assert!(
+        res.headers()["strict-transport-security"]
+            .to_str()
+            .unwrap()
+            .starts_with("max-age=")
+    );
+    let login = client
+        .post(app.at("/login"))
+        .form(&[("username", "admin"), ("password", ADMIN_PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    let cookie = login.headers()["set-cookie"].to_str().unwrap();
+    assert!(
+        cookie.contains("; Secure")
+            && cookie.contains("HttpOnly")
+            && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+}

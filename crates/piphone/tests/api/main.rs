@@ -1,8 +1,10 @@
 //! piphone's HTTP-level integration tests: one binary, each test on its own server (port 0) and database.
 
 mod admin;
+mod callin;
 mod crash;
 mod dial_policy;
+mod faults;
 mod helpers;
 mod kiosk;
 mod login;

@@ -9,16 +9,13 @@ use std::collections::BTreeMap;
 
 use piphone::{Application, Settings};
 
-/// Paths anyone may request. `/signal` is the sandbox's WebSocket gateway: it answers only a WebSocket
+/// Besides the app's `routes::PUBLIC_ROUTES`, the sandbox's public path: `/signal` is the sandbox's WebSocket gateway: it answers only a WebSocket
 /// upgrade, and the first frame must carry a valid Access Token (tested in the sandbox's own tests).
-/// `/login/kiosk` answers only a valid one-time login link (tested in `kiosk.rs`).
-const PUBLIC: &[&str] = &[
-    "/healthz",
-    "/login",
-    "/login/kiosk",
-    "/static/{*path}",
-    "/signal",
-];
+const SANDBOX_PUBLIC: &[&str] = &["/signal"];
+
+fn is_public(path: &str) -> bool {
+    piphone::routes::PUBLIC_ROUTES.contains(&path) || SANDBOX_PUBLIC.contains(&path)
+}
 
 fn paths_of(debug: &str) -> Vec<String> {
     let mut paths = Vec::new();
@@ -84,7 +81,7 @@ async fn anonymous_requests_are_refused_everywhere_but_the_public_list() {
     let mut report = Vec::new();
     let mut checked = 0;
     for path in &paths {
-        if PUBLIC.contains(&path.as_str()) {
+        if is_public(path) {
             continue;
         }
         let url = format!("{base}{}", concrete(path));
@@ -115,8 +112,9 @@ async fn anonymous_requests_are_refused_everywhere_but_the_public_list() {
         }
     }
     eprintln!(
-        "route inventory: {} routes, {checked} anonymous requests, public: {PUBLIC:?}",
-        paths.len()
+        "route inventory: {} routes, {checked} anonymous requests, public: {:?} + {SANDBOX_PUBLIC:?}",
+        paths.len(),
+        piphone::routes::PUBLIC_ROUTES
     );
     assert!(
         report.is_empty(),

@@ -3,7 +3,9 @@
 use piphone::domain::Role;
 use twilio::twiml::{Element, parse};
 
-use crate::helpers::{AUTH_TOKEN, CALLER_ID, TestApp, client_call, pairs, spawn_app};
+use crate::helpers::{
+    AUTH_TOKEN, CALLER_ID, TestApp, client_call, pairs, spawn_app, spawn_app_with,
+};
 
 async fn twiml_for(app: &TestApp, path: &str, params: &[(String, String)]) -> Element {
     let res = app.post_signed(path, &pairs(params)).await;
@@ -165,7 +167,8 @@ async fn xml_breaking_input_stays_inert() {
 
 #[tokio::test]
 async fn incoming_call_rings_online_takers_only() {
-    let app = spawn_app().await;
+    // The browser-phone behaviour; the default (`queue`) is the call-in, tested in `callin.rs`.
+    let app = spawn_app_with(&[("PIPHONE_INCOMING_MODE", "ring")]).await;
     let incoming = vec![
         ("From".to_string(), "+14155550199".to_string()),
         ("To".to_string(), CALLER_ID.to_string()),

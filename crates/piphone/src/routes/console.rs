@@ -1,0 +1,107 @@
+//! The call-in console's browser side: the page, the queue as JSON, its live updates (SSE), and ending the
+//! on-air caller's call. None of these asks Twilio about the queue: they read the hub, which the one shared
+//! poller and the webhooks keep current.
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{Html, IntoResponse, Response};
+use futures_util::{Stream, StreamExt};
+use http::StatusCode;
+use serde::Deserialize;
+use serde_json::json;
+use tokio_stream::wrappers::WatchStream;
+
+use crate::auth::{CurrentUser, PageUser};
+use crate::callin::Snapshot;
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// How often an idle `/events` stream sends a comment, so proxies keep it open.
+const KEEP_ALIVE: Duration = Duration::from_secs(15);
+
+const HOSTS_ONLY: &str = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+<title>Console - piphone</title><link rel=\"stylesheet\" href=\"/static/app.css\"></head><body><main>\
+<h1>The call-in console is for hosts</h1><p>Ask an admin to make your account a host, or go back to \
+<a href=\"/\">the phone</a>.</p></main></body></html>";
+
+/// `GET /console`: the console for hosts and admins; a polite page for anyone else.
+pub async fn console_page(PageUser(user): PageUser) -> Response {
+    if !user.role.can_take_calls() {
+        return (StatusCode::FORBIDDEN, Html(HOSTS_ONLY)).into_response();
+    }
+    crate::assets::page("console").unwrap_or_else(|| AppError::NotFound.into_response())
+}
+
+/// A user who may watch the queue (hosts, admins, screeners).
+fn watcher(user: &crate::store::User) -> Result<(), AppError> {
+    if user.role.can_view_queue() {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+/// `GET /queue-status`: the queue now.
+pub async fn queue_status(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+) -> Result<Json<Snapshot>, AppError> {
+    watcher(&user)?;
+    Ok(Json(state.callin.snapshot()))
+}
+
+/// `GET /events`: Server-Sent Events, one `queue` event with the whole picture now and after each change.
+/// A slow reader skips to the newest picture (a `watch` channel holds one value), with keep-alive comments.
+/// Streams end when the server shuts down.
+pub async fn events(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, AppError> {
+    watcher(&user)?;
+    let stream = WatchStream::new(state.callin.subscribe())
+        .map(|json| Ok(Event::default().event("queue").data(&*json)))
+        .take_until(state.callin.closed());
+    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(KEEP_ALIVE)))
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct HangupRequest {
+    /// A caller on the air or waiting; default: the caller on the air with this host.
+    call_sid: Option<String>,
+}
+
+/// `POST /api/callin/hangup` (hosts and admins): ends a caller's call through Twilio's REST API. The host's
+/// own line then continues at `/voice/next`, which takes the next caller.
+pub async fn hangup_caller(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    body: Bytes,
+) -> Result<Json<serde_json::Value>, AppError> {
+    if !user.role.can_take_calls() {
+        return Err(AppError::Forbidden);
+    }
+    let request: HangupRequest = if body.iter().all(u8::is_ascii_whitespace) {
+        HangupRequest::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|e| AppError::BadRequest(e.to_string()))?
+    };
+    let target = state.callin.read(|b| match request.call_sid {
+        Some(sid) => b.is_present(&sid).then_some(sid),
+        None => b.on_air_for(&user.username),
+    });
+    let Some(sid) = target else {
+        return Err(AppError::NotFound);
+    };
+    tracing::info!(user = %user.username, call_sid = %sid, "host hangs up a caller");
+    state
+        .rest
+        .end_call(&sid)
+        .await
+        .map_err(|e| AppError::Upstream(e.to_string()))?;
+    Ok(Json(json!({ "ended": sid })))
+}

@@ -1,0 +1,199 @@
+// The call-in console: live queue (Server-Sent Events from /events), and the host's line.
+//
+// "Take calls" connects this browser with params {Queue: <name>}; the server answers with a Dial into the queue
+// with hangupOnStar, whose action dials the queue again, so the line stays open from caller to caller.
+// "Next caller" sends `*` (Twilio ignores `#` inside a Dial). "Hang up caller" ends the caller's leg through the
+// server (REST API); the line then moves on by itself. The SDK's promises never settle offline: react to events.
+import { api, showModeBanner } from './common.js';
+import { adviceFor, isTokenProblem } from './advice.js';
+import { deviceOptions } from './device-options.js';
+import { setupSandboxPanel } from './sandbox-panel.js';
+import { renderQueue } from './console-view.js';
+
+const $ = (testid) => document.querySelector(`[data-testid="${testid}"]`);
+const ui = {
+  status: $('status'),
+  advice: $('advice'),
+  take: $('take-calls'),
+  next: $('next-caller'),
+  hangup: $('hangup-caller'),
+  identity: $('identity'),
+};
+
+let me;
+let device = null;
+let line = null; // the host's Call while taking calls
+let lineOpen = false;
+let snapshot = { queue: '', size: 0, members: [], on_air: [], recent: [], stale: false, age_seconds: null };
+let receivedAt = performance.now();
+let connected = false;
+
+function showAdvice(text) {
+  ui.advice.textContent = text || '';
+  ui.advice.hidden = !text;
+}
+
+function myCaller() {
+  return snapshot.on_air.find((a) => a.host === me?.identity) || (snapshot.on_air.length === 1 ? snapshot.on_air[0] : null);
+}
+
+function lineStatus() {
+  if (!device) return ['Phone unavailable', 'error'];
+  if (!line) return ['Not taking calls', 'idle'];
+  if (!lineOpen) return ['Connecting…', 'connecting'];
+  const caller = myCaller();
+  if (caller) return [`On the air with ${caller.from || 'a caller'}`, 'in-call'];
+  if (snapshot.size > 0) return ['Taking the next caller…', 'connecting'];
+  return ['Waiting for callers', 'waiting'];
+}
+
+function render() {
+  renderQueue(snapshot, receivedAt, connected);
+  const [text, state] = lineStatus();
+  ui.status.textContent = text;
+  ui.status.dataset.state = state;
+  ui.take.disabled = !device || !snapshot.queue;
+  ui.take.textContent = line ? 'Stop taking calls' : 'Take calls';
+  ui.take.setAttribute('aria-pressed', String(Boolean(line)));
+  ui.take.classList.toggle('primary', !line);
+  ui.next.disabled = !lineOpen;
+  ui.hangup.disabled = snapshot.on_air.length === 0;
+}
+
+function listen() {
+  const events = new EventSource('/events');
+  events.addEventListener('queue', (event) => {
+    snapshot = JSON.parse(event.data);
+    receivedAt = performance.now();
+    connected = true;
+    render();
+  });
+  events.addEventListener('open', () => {
+    connected = true;
+  });
+  events.addEventListener('error', () => {
+    connected = false;
+    render();
+    if (events.readyState === EventSource.CLOSED) {
+      showAdvice('Live updates stopped. Reload the page (you may need to log in again).');
+    }
+  });
+}
+
+async function takeCalls() {
+  if (line) {
+    line.disconnect();
+    return;
+  }
+  showAdvice('');
+  ui.take.disabled = true;
+  try {
+    const call = await device.connect({ params: { Queue: snapshot.queue } });
+    line = call;
+    lineOpen = false;
+    call.on('accept', () => {
+      lineOpen = true;
+      render();
+    });
+    const ended = () => {
+      if (line !== call) return;
+      line = null;
+      lineOpen = false;
+      render();
+    };
+    call.on('disconnect', ended);
+    call.on('cancel', ended);
+    call.on('reject', ended);
+    call.on('error', (error) => {
+      showAdvice(adviceFor(error));
+      ended();
+    });
+  } catch (error) {
+    showAdvice(adviceFor(error));
+  }
+  render();
+}
+
+function nextCaller() {
+  if (!line || !lineOpen) return;
+  line.sendDigits('*');
+  ui.status.textContent = 'Next caller…';
+}
+
+async function hangUpCaller() {
+  const caller = myCaller();
+  try {
+    await api('/api/callin/hangup', { method: 'POST', body: caller ? { call_sid: caller.call_sid } : {} });
+    showAdvice('');
+  } catch (error) {
+    showAdvice(error.status === 404 ? 'Nobody is on the air.' : `Could not hang up the caller: ${error.message}`);
+  }
+}
+
+function startDevice(token) {
+  device = new window.Twilio.Device(token, deviceOptions(me));
+  device.on('tokenWillExpire', async () => {
+    try {
+      device.updateToken((await api('/token')).token);
+    } catch {
+      showAdvice('Could not renew the phone session. Reload the page.');
+    }
+  });
+  device.on('error', async (error) => {
+    showAdvice(adviceFor(error));
+    if (isTokenProblem(error)) {
+      try {
+        device.updateToken((await api('/token')).token);
+        showAdvice('');
+      } catch {
+        /* advice already shown */
+      }
+    }
+  });
+}
+
+function wireUi() {
+  ui.take.addEventListener('click', takeCalls);
+  ui.next.addEventListener('click', nextCaller);
+  ui.hangup.addEventListener('click', hangUpCaller);
+  document.addEventListener('keydown', (event) => {
+    if (event.ctrlKey || event.metaKey || event.altKey || event.repeat) return;
+    if (event.target instanceof HTMLInputElement || event.target instanceof HTMLSelectElement) return;
+    const key = event.key.toLowerCase();
+    if (key === 'n' && !ui.next.disabled) {
+      event.preventDefault();
+      nextCaller();
+    } else if (key === 'h' && !ui.hangup.disabled) {
+      event.preventDefault();
+      hangUpCaller();
+    }
+  });
+  setInterval(render, 1000); // timers tick between updates
+}
+
+async function main() {
+  wireUi();
+  listen();
+  try {
+    me = await api('/api/me');
+  } catch (error) {
+    showAdvice(adviceFor(error));
+    return;
+  }
+  showModeBanner(Boolean(me.sandbox));
+  ui.identity.textContent = me.identity;
+  if (me.sandbox) setupSandboxPanel();
+  if (!window.Twilio?.Device) {
+    showAdvice('The phone library did not load. Reload the page.');
+    render();
+    return;
+  }
+  try {
+    startDevice((await api('/token')).token);
+  } catch (error) {
+    showAdvice(`Could not get a phone session: ${error.message}`);
+  }
+  render();
+}
+
+main();
