@@ -262,16 +262,28 @@ describe('kiosk driven from the command line', { skip: !existsSync(CHROMIUM) && 
     });
   });
 
-  test('with PIPHONE_KIOSK_AUTO_ANSWER the kiosk answers by itself; SIGTERM stops Chromium too', async () => {
+  test('with PIPHONE_KIOSK_AUTO_ANSWER the kiosk answers by itself, on the devices chosen for it; SIGTERM stops Chromium too', async () => {
     await explained(async () => {
       const oldPid = await chromiumPid();
       const stopped = await stopKiosk();
       assert.deepEqual(stopped, { code: 0, signal: null }, 'the kiosk exits cleanly on SIGTERM');
       await waitFor(() => !alive(oldPid), 5_000, { what: 'Chromium to stop with the kiosk' });
 
-      startKiosk({ PIPHONE_KIOSK_AUTO_ANSWER: 'true' });
+      startKiosk({
+        PIPHONE_KIOSK_AUTO_ANSWER: 'true',
+        PIPHONE_KIOSK_AUDIO_INPUT: 'Fake Audio Input 2',
+        PIPHONE_KIOSK_AUDIO_OUTPUT: 'output 1', // part of the name is enough
+      });
       const s = await phoneIs('idle', 30_000);
       assert.equal(s.auto_answer, true);
+      const devices = await waitFor(async () => {
+        const now = await status();
+        return now.phone?.microphone === 'Fake Audio Input 2' && now.phone?.speaker === 'Fake Audio Output 1'
+          ? now
+          : null;
+      }, 10_000, { what: 'the kiosk page to use the chosen devices' });
+      assert.match((await cli('status')).stdout, /^microphone: Fake Audio Input 2\nspeaker: Fake Audio Output 1$/m);
+      assert.ok(devices.connected);
       await server.sandbox('POST', '/sandbox/call-in', { from: LISTENER, count: 1 });
       await phoneIs('in-call', 15_000);
       assert.equal((await cli('hangup')).code, 0);

@@ -15,6 +15,8 @@ pub const ENV_NAMES: &[&str] = &[
     "PIPHONE_KIOSK_CHROMIUM",
     "PIPHONE_KIOSK_CHROMIUM_FLAGS",
     "PIPHONE_KIOSK_HEADLESS",
+    "PIPHONE_KIOSK_AUDIO_INPUT",
+    "PIPHONE_KIOSK_AUDIO_OUTPUT",
 ];
 
 /// The effective kiosk settings (only `piphone kiosk` uses them; the server learns the options from the session).
@@ -30,6 +32,10 @@ pub struct KioskSettings {
     pub chromium_flags: Vec<String>,
     /// Run Chromium without a window (the default). `false` shows the phone full-screen on an attached display.
     pub headless: bool,
+    /// The microphone and speaker to use, by (part of) the name the browser shows (`piphone status` lists them);
+    /// stored as the kiosk user's choice at start. `None`: keep the user's saved choice.
+    pub audio_input: Option<String>,
+    pub audio_output: Option<String>,
 }
 
 impl Default for KioskSettings {
@@ -40,6 +46,8 @@ impl Default for KioskSettings {
             chromium: None,
             chromium_flags: Vec::new(),
             headless: true,
+            audio_input: None,
+            audio_output: None,
         }
     }
 }
@@ -53,6 +61,8 @@ pub(crate) struct FileKiosk {
     kiosk_chromium: Option<String>,
     kiosk_chromium_flags: Option<String>,
     kiosk_headless: Option<bool>,
+    kiosk_audio_input: Option<String>,
+    kiosk_audio_output: Option<String>,
 }
 
 fn parse_bool(name: &'static str, raw: &str) -> Result<bool, SettingsError> {
@@ -106,6 +116,8 @@ impl KioskSettings {
                 file.kiosk_headless,
                 defaults.headless,
             )?,
+            audio_input: text("PIPHONE_KIOSK_AUDIO_INPUT", &file.kiosk_audio_input),
+            audio_output: text("PIPHONE_KIOSK_AUDIO_OUTPUT", &file.kiosk_audio_output),
         })
     }
 
@@ -122,6 +134,18 @@ impl KioskSettings {
             ),
             ("kiosk_chromium_flags".into(), self.chromium_flags.join(" ")),
             ("kiosk_headless".into(), self.headless.to_string()),
+            (
+                "kiosk_audio_input".into(),
+                self.audio_input
+                    .clone()
+                    .unwrap_or_else(|| "(saved choice)".into()),
+            ),
+            (
+                "kiosk_audio_output".into(),
+                self.audio_output
+                    .clone()
+                    .unwrap_or_else(|| "(saved choice)".into()),
+            ),
         ]
     }
 }

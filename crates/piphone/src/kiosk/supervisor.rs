@@ -12,11 +12,12 @@ use anyhow::Context;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
+use super::KioskSettings;
 use super::browser::{self, Launch};
 use super::client::{Answer, Control, LocalServer};
 use super::login_link;
 use crate::settings::Settings;
-use crate::store::{self, KioskOptions, Store, User};
+use crate::store::{self, AudioDevice, KioskOptions, Store, User};
 
 /// First and longest wait before starting Chromium again.
 const BACKOFF_MIN: Duration = Duration::from_secs(1);
@@ -78,6 +79,7 @@ pub async fn run(settings: Settings) -> anyhow::Result<ExitCode> {
             user.role
         );
     }
+    choose_audio(&store, &user, &settings.kiosk).await?;
     let options = KioskOptions {
         auto_answer: kiosk.auto_answer,
     };
@@ -145,6 +147,27 @@ pub async fn run(settings: Settings) -> anyhow::Result<ExitCode> {
             }
         }
     }
+}
+
+/// Stores `PIPHONE_KIOSK_AUDIO_INPUT`/`_OUTPUT` as the kiosk user's choice (by label; the page matches it).
+async fn choose_audio(store: &Store, user: &User, kiosk: &KioskSettings) -> anyhow::Result<()> {
+    if kiosk.audio_input.is_none() && kiosk.audio_output.is_none() {
+        return Ok(());
+    }
+    let mut prefs = store.audio_prefs(user.id).await?;
+    let by_label = |label: &String| AudioDevice {
+        id: String::new(),
+        label: label.clone(),
+    };
+    if let Some(input) = &kiosk.audio_input {
+        prefs.input = Some(by_label(input));
+    }
+    if let Some(output) = &kiosk.audio_output {
+        prefs.output = Some(by_label(output));
+    }
+    store.set_audio_prefs(user.id, &prefs).await?;
+    tracing::info!(input = ?kiosk.audio_input, output = ?kiosk.audio_output, "kiosk audio devices chosen");
+    Ok(())
 }
 
 /// Resolves when the server is up but has had no kiosk page for [`PAGE_GRACE`]. While the server itself is

@@ -1,6 +1,7 @@
 //! The router: every route piphone serves, grouped by resource, and the layers around them.
 
 mod admin;
+mod audio;
 mod callin;
 mod console;
 mod health;
@@ -72,6 +73,11 @@ pub fn router(state: AppState) -> Router {
         .route("/api/kiosk/status", get(kiosk::kiosk_status))
         .route("/", get(pages::phone))
         .route("/api/me", get(pages::me))
+        .route(
+            "/api/me/audio",
+            get(audio::audio_prefs).put(audio::set_audio_prefs),
+        )
+        .route("/settings", get(audio::settings_page))
         .route("/api/check-number", get(numbers::check_number))
         .route("/token", get(token::token))
         .route("/console", get(console::console_page))

@@ -1,15 +1,17 @@
-//! Persistent state: users, sessions, the ban list (and later the call log).
+//! Persistent state: users, sessions, the ban list, login links, audio preferences (and later the call log).
 //!
 //! SQLite by default (WAL, `synchronous=FULL`, `busy_timeout`, created if missing); migrations are compiled into
 //! the binary and run at start-up. Every write is committed before the caller is answered, so a killed process
 //! loses nothing it acknowledged.
 
+mod audio;
 mod bans;
 mod dial_log;
 mod kiosk;
 mod sqlite;
 mod users;
 
+pub use audio::{AudioDevice, AudioPrefs};
 pub use bans::Ban;
 pub use dial_log::Refusal;
 pub use kiosk::{KioskOptions, LinkCheck};

@@ -40,6 +40,11 @@ fn migrator() -> Migrator {
             "login links",
             include_str!("../../migrations/sqlite/0008_login_links.sql"),
         ),
+        m(
+            9,
+            "audio preferences",
+            include_str!("../../migrations/sqlite/0009_audio_prefs.sql"),
+        ),
     ])
 }
 

@@ -1,6 +1,7 @@
 //! piphone's HTTP-level integration tests: one binary, each test on its own server (port 0) and database.
 
 mod admin;
+mod audio;
 mod callin;
 mod crash;
 mod dial_policy;

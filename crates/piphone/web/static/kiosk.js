@@ -200,6 +200,11 @@ function start() {
     const el = $(id);
     if (el) observer.observe(el, { attributes: true, childList: true, characterData: true, subtree: true });
   }
+  // A picker's value changes without a DOM mutation: listen for the person's and the saved choice's changes.
+  for (const id of ['mic', 'speaker']) {
+    $(id)?.addEventListener('change', onChange);
+    $(id)?.addEventListener('device-applied', onChange);
+  }
   listen();
 }
 
