@@ -7,6 +7,7 @@ pub mod assets;
 pub mod auth;
 pub mod callin;
 pub mod cli;
+pub mod doctor;
 pub mod domain;
 pub mod error;
 pub mod fsutil;

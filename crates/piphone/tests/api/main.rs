@@ -5,6 +5,7 @@ mod audio;
 mod callin;
 mod crash;
 mod dial_policy;
+mod doctor;
 mod faults;
 mod helpers;
 mod kiosk;
