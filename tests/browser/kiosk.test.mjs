@@ -127,7 +127,8 @@ describe('kiosk driven from the command line', { skip: !existsSync(CHROMIUM) && 
       PIPHONE_LISTEN: `127.0.0.1:${port}`,
       PIPHONE_DATA_DIR: server.dataDir,
       PIPHONE_KIOSK_CHROMIUM: CHROMIUM,
-      PIPHONE_KIOSK_CHROMIUM_FLAGS: '--use-fake-device-for-media-stream',
+      // Like the harness's browsers: fake devices, and no Chromium sandbox (CI containers may lack user namespaces).
+      PIPHONE_KIOSK_CHROMIUM_FLAGS: '--use-fake-device-for-media-stream --no-sandbox',
     };
     for (const key of Object.keys(env)) if (key.startsWith('PIPHONE_TWILIO_')) delete env[key];
   });

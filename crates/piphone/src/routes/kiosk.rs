@@ -2,10 +2,11 @@
 //! posted back), and the local control API the command line uses (see [`crate::kiosk::hub`]).
 
 use std::convert::Infallible;
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use axum::Json;
-use axum::extract::{FromRequestParts, Query, State};
+use axum::extract::{ConnectInfo, FromRequestParts, Query, State};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Redirect, Response};
 use futures_util::{Stream, StreamExt};
@@ -32,11 +33,17 @@ pub struct LinkQuery {
 
 /// `GET /login/kiosk?token=…`: trades a one-time login link (minted by `piphone kiosk`) for a kiosk session.
 /// Unknown, used and expired links all get the same answer (the login page); the log says which it was.
+/// Links work from this machine only: the kiosk's Chromium runs next to the server.
 pub async fn login_with_link(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Query(query): Query<LinkQuery>,
 ) -> Result<Response, AppError> {
     let refused = Redirect::to("/login?error=link").into_response();
+    if !peer.ip().to_canonical().is_loopback() {
+        tracing::warn!(peer = %peer.ip(), "kiosk login link refused: not from this machine");
+        return Ok(refused);
+    }
     if query.token.is_empty() || query.token.len() > 128 {
         tracing::warn!("kiosk login link refused: no token");
         return Ok(refused);

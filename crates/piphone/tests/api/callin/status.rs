@@ -206,7 +206,9 @@ async fn two_hundred_browsers_cost_twilio_no_more_than_one() {
     }
     assert_eq!(app.state.callin.subscribers(), 200, "all streams open");
     let with_many = requests_during(&server, window).await;
-    eprintln!("Twilio REST requests in {window:?}: {with_one} with 1 /events stream, {with_many} with 200");
+    eprintln!(
+        "Twilio REST requests in {window:?}: {with_one} with 1 /events stream, {with_many} with 200"
+    );
 
     assert!(
         with_one >= 10,
