@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Smoke test of the Raspberry Pi build on this (x86_64) machine: runs dist/piphone-aarch64-unknown-linux-musl under
 # qemu-aarch64 (user-mode emulation) in sandbox mode and checks that it serves: /healthz, a login, /token (a
-# JWT for the user), and a /voice webhook signed as Twilio signs it (and the same unsigned, refused). Reports the
+# JWT for the user), and a /voice webhook signed as Twilio signs it (and the same unsigned, refused); then, when
+# Chromium is here, `piphone kiosk` and `piphone call/dtmf/hangup` from the same aarch64 binary. Reports the
 # binary's size and the server's resident memory when idle.
 #
 #   scripts/build-release.sh aarch64 && scripts/smoke-aarch64.sh [binary]
@@ -58,13 +59,16 @@ start() { # start <binary> [launcher]: sets $pid and $url
     sleep 0.2
   done
 }
+# Trust exactly the server's certificate: curl checks its key against this SHA-256 pin.
+pin_server() {
+  pin=$(openssl x509 -in "$work/data/tls/cert.pem" -pubkey -noout | openssl pkey -pubin -outform DER |
+    openssl dgst -sha256 -binary | base64)
+}
 t0=$(date +%s.%N)
 start "$BIN" "$QEMU"
 echo "listening on $url after $(python3 -c "print(round($(date +%s.%N) - $t0, 1))") s (under qemu)"
 
-# Trust exactly the server's certificate: curl checks the key against its SHA-256 pin.
-pin=$(openssl x509 -in "$work/data/tls/cert.pem" -pubkey -noout | openssl pkey -pubin -outform DER |
-  openssl dgst -sha256 -binary | base64)
+pin_server
 c() { curl -sS --max-time 20 -k --pinnedpubkey "sha256//$pin" "$@"; }
 
 health=$(c "$url/healthz")
@@ -108,6 +112,31 @@ ok "/voice (unsigned): refused with $status"
 
 sleep 5
 echo "idle memory (VmRSS, aarch64 under qemu-user, includes the emulator): $(rss_of "$pid") kB"
+
+# The kiosk and the command line, aarch64 too (Chromium is this machine's own): call, tones, hang up.
+chromium=${CHROMIUM_BIN:-/usr/bin/chromium}
+if [[ -x "$chromium" ]]; then
+  export PIPHONE_DATA_DIR="$work/data" PIPHONE_LISTEN="${url#https://}"
+  PIPHONE_KIOSK_CHROMIUM="$chromium" PIPHONE_KIOSK_CHROMIUM_FLAGS="--use-fake-device-for-media-stream --no-sandbox" \
+    "$QEMU" "$BIN" kiosk >"$work/kiosk.log" 2>&1 &
+  kiosk=$!
+  started=$SECONDS
+  until "$QEMU" "$BIN" status 2>/dev/null | grep -q '^phone: idle'; do
+    ((SECONDS - started < 60)) || { tail -n 20 "$work/kiosk.log" >&2; fail "the kiosk phone did not come up"; }
+    sleep 1
+  done
+  ok "kiosk: $("$QEMU" "$BIN" status | head -n 1)"
+  for command in "call +15551230001" "dtmf 42" "hangup"; do
+    # shellcheck disable=SC2086 # the words of $command are its arguments
+    said=$("$QEMU" "$BIN" $command 2>&1) || fail "piphone $command: $said"
+    ok "piphone $command: $said"
+  done
+  kill "$kiosk"
+  wait "$kiosk" 2>/dev/null || true
+  unset PIPHONE_DATA_DIR PIPHONE_LISTEN
+else
+  echo "skip  kiosk: no Chromium at $chromium"
+fi
 kill "$pid"
 wait "$pid" 2>/dev/null || true
 pid=""
@@ -115,6 +144,7 @@ pid=""
 native=dist/piphone-x86_64-unknown-linux-musl
 if [[ -x "$native" ]]; then
   start "$native" env
+  pin_server
   c "$url/healthz" >/dev/null
   c -o /dev/null -c "$work/cookies" --data-urlencode username=admin --data-urlencode password=smoke-test-password \
     "$url/login"
