@@ -1,6 +1,7 @@
 // Shared helpers for piphone's browser tests (node --test, ES modules).
 //
-// startServer()  spawns the real `piphone serve` binary on 127.0.0.1:0 with a fresh data directory (sandbox mode).
+// startServer()  spawns the real `piphone serve` binary on 127.0.0.1:0 with a fresh data directory (sandbox mode);
+//                its restart() stops and starts it again on the same data directory and port.
 // launchBrowser() starts the system Chromium through playwright-core; newContext() trusts the self-signed cert
 // and grants the (fake) microphone. login(), waitFor() and withScreenshot() keep tests short and readable.
 
@@ -52,9 +53,47 @@ export async function waitFor(fn, timeoutMs = 10_000, { intervalMs = 100, what =
   }
 }
 
+/** Spawns `piphone serve` with `childEnv`; resolves once it logs its URL. */
+async function spawnServe(bin, childEnv, timeoutMs) {
+  const child = spawn(bin, ['serve'], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = { child, log: '', exited: null };
+  const onData = (chunk) => {
+    proc.log += chunk.toString();
+    if (process.env.PIPHONE_TEST_VERBOSE) process.stderr.write(chunk);
+  };
+  child.stdout.on('data', onData);
+  child.stderr.on('data', onData);
+  child.on('exit', (code, signal) => {
+    proc.exited = { code, signal };
+  });
+  try {
+    proc.url = await waitFor(
+      () => {
+        if (proc.exited) throw new Error(`piphone exited early (${JSON.stringify(proc.exited)}):\n${proc.log}`);
+        return LISTEN_RE.exec(proc.log)?.[1];
+      },
+      timeoutMs,
+      { what: 'the "listening on" log line' },
+    );
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw new Error(`${err.message}\n--- piphone log ---\n${proc.log}`);
+  }
+  return proc;
+}
+
+/** Stops a spawned server (SIGTERM, then SIGKILL after 5 s). */
+async function stopServe(proc) {
+  if (proc.exited) return;
+  proc.child.kill('SIGTERM');
+  await waitFor(() => proc.exited, 5_000, { what: 'piphone to exit' }).catch(() => proc.child.kill('SIGKILL'));
+}
+
 /**
  * Start `piphone serve` in sandbox mode. Returns
- * `{url, dataDir, logs(), credentials, sandbox(method, path, body), fetch(path, init), stop()}`.
+ * `{url, dataDir, logs(), credentials, sandbox(method, path, body), fetch(path, init), restart(), stop()}`.
+ * `restart()` stops the server and starts it again on the same data directory and port (sessions, the call
+ * log and the sandbox's credentials survive; live simulated calls do not).
  */
 export async function startServer({ env = {}, timeoutMs = 30_000 } = {}) {
   const bin = process.env.PIPHONE_BIN || path.join(REPO_ROOT, 'target', 'debug', 'piphone');
@@ -75,33 +114,8 @@ export async function startServer({ env = {}, timeoutMs = 30_000 } = {}) {
   for (const key of Object.keys(childEnv)) {
     if (key.startsWith('PIPHONE_TWILIO_') && !(key in env)) delete childEnv[key];
   }
-  const child = spawn(bin, ['serve'], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-  let log = '';
-  let exited = null;
-  const onData = (chunk) => {
-    log += chunk.toString();
-    if (process.env.PIPHONE_TEST_VERBOSE) process.stderr.write(chunk);
-  };
-  child.stdout.on('data', onData);
-  child.stderr.on('data', onData);
-  child.on('exit', (code, signal) => {
-    exited = { code, signal };
-  });
-
-  let url;
-  try {
-    url = await waitFor(
-      () => {
-        if (exited) throw new Error(`piphone exited early (${JSON.stringify(exited)}):\n${log}`);
-        return LISTEN_RE.exec(log)?.[1];
-      },
-      timeoutMs,
-      { what: 'the "listening on" log line' },
-    );
-  } catch (err) {
-    child.kill('SIGKILL');
-    throw new Error(`${err.message}\n--- piphone log ---\n${log}`);
-  }
+  let proc = await spawnServe(bin, childEnv, timeoutMs);
+  let earlierLogs = '';
 
   const credentials = await waitFor(
     async () => JSON.parse(await readFile(path.join(dataDir, 'sandbox.json'), 'utf8')),
@@ -110,12 +124,12 @@ export async function startServer({ env = {}, timeoutMs = 30_000 } = {}) {
   ).catch(() => null);
 
   const server = {
-    url,
+    url: proc.url,
     dataDir,
     credentials,
-    logs: () => log,
+    logs: () => earlierLogs + proc.log,
     /** fetch against the server; accepts the self-signed certificate. */
-    fetch: (p, init = {}) => insecureFetch(new URL(p, url), init),
+    fetch: (p, init = {}) => insecureFetch(new URL(p, server.url), init),
     /** Call the sandbox control API with HTTP Basic account_sid:auth_token; returns parsed JSON (or text). */
     async sandbox(method, p, body) {
       if (!credentials) throw new Error('no sandbox.json in the data dir: is the server in sandbox mode?');
@@ -135,11 +149,15 @@ export async function startServer({ env = {}, timeoutMs = 30_000 } = {}) {
         return text;
       }
     },
+    async restart() {
+      await stopServe(proc);
+      earlierLogs += `${proc.log}\n--- restart ---\n`;
+      const port = new URL(server.url).port;
+      proc = await spawnServe(bin, { ...childEnv, PIPHONE_LISTEN: `127.0.0.1:${port}` }, timeoutMs);
+      server.url = proc.url;
+    },
     async stop() {
-      if (!exited) {
-        child.kill('SIGTERM');
-        await waitFor(() => exited, 5_000, { what: 'piphone to exit' }).catch(() => child.kill('SIGKILL'));
-      }
+      await stopServe(proc);
       await rm(dataDir, { recursive: true, force: true });
     },
   };

@@ -5,6 +5,7 @@
 
 pub mod assets;
 pub mod auth;
+pub mod call_log;
 pub mod callin;
 pub mod cli;
 pub mod doctor;

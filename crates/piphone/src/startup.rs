@@ -47,6 +47,11 @@ impl Application {
             .await
             .with_context(|| format!("opening the database {}", settings.database_url))?;
         ensure_first_admin(&store, settings.admin_password.as_ref()).await?;
+        let retention = settings.callin.call_log_days;
+        crate::call_log::purge(&store, retention).await;
+        if retention > 0 {
+            crate::call_log::spawn_retention(store.clone(), retention);
+        }
 
         let listener = TcpListener::bind(settings.listen)
             .await
@@ -109,7 +114,7 @@ impl Application {
                 tls.is_some(),
                 RequestBudget::Poll(interval),
             )?;
-            crate::callin::poller::spawn(&callin, poll_rest, interval);
+            crate::callin::poller::spawn(&callin, poll_rest, store.clone(), interval);
         }
 
         let control = crate::kiosk::ControlSecret::load_or_create(&settings.data_dir)

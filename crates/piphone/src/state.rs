@@ -42,6 +42,15 @@ impl AppState {
     pub fn sandbox(&self) -> bool {
         self.sandbox.is_some()
     }
+
+    /// The absolute URL Twilio should request for piphone's `path_and_query` (REST `Url` parameters must be
+    /// absolute); built like the URL webhook signatures are checked against.
+    pub fn webhook_url(&self, path_and_query: &str) -> String {
+        format!(
+            "{}{path_and_query}",
+            self.public_url.as_str().trim_end_matches('/')
+        )
+    }
 }
 
 /// Which identities have a live browser phone: those that fetched an Access Token within its lifetime.

@@ -1,9 +1,13 @@
-//! The queue as piphone believes it is: who waits (place, wait, number), who is on the air, and how fresh the
-//! picture is. Pure data with the rules for merging webhook events and poll results; [`super::QueueHub`] wraps
-//! it in a lock and publishes each change.
+//! The call-in as piphone believes it is: who waits in the call-in queue and in the screened queue (place, wait,
+//! number), who is with a screener, who is on the air, what the screeners wrote about each caller and what the
+//! station knows from earlier calls, the console's messages, and how fresh the picture is. Pure data with the
+//! rules for merging webhook events and poll results; [`super::QueueHub`] wraps it in a lock and publishes each
+//! change.
 //!
 //! Two sources feed it: Twilio's webhooks (immediate, one caller at a time) and the reconcile poll (complete,
 //! but a few seconds old when it lands). A poll result never undoes what a webhook said after the poll started.
+//! A caller moves: call-in queue → screener → screened queue → on the air; or straight from either queue to
+//! the air.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::time::{Duration, Instant};
@@ -11,30 +15,55 @@ use std::time::{Duration, Instant};
 use time::OffsetDateTime;
 
 use super::numbers::NumberCache;
+use crate::domain::{CallerNotes, Role};
+use crate::store::History;
+use line::LineQueue;
 
 /// How many departures the board remembers for the console.
 const RECENT: usize = 10;
-/// How long a departed caller is kept from reappearing through an older poll result.
-const LEFT_MEMORY: Duration = Duration::from_secs(120);
-/// A caller announced by `/voice/incoming` hears the greeting before Twilio enqueues them, so the poll cannot
-/// see them yet; they are kept this long without confirmation (a hold round or a poll) before the poll may drop
-/// them (a caller who hangs up during the greeting never reaches `/voice/left`).
-const GREETING_GRACE: Duration = Duration::from_secs(30);
+/// How many console messages the board keeps (each snapshot carries them).
+const MESSAGES: usize = 20;
+/// A screening whose call never reached the screener's TwiML (the caller hung up as they were taken) is
+/// forgotten after this long.
+const SCREENING_GRACE: Duration = Duration::from_secs(30);
 
+/// The two Twilio queues of the call-in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Line {
+    /// The call-in queue: callers nobody has screened yet.
+    Main,
+    /// `<queue>-screened`: callers a screener sent on, waiting for the host.
+    Screened,
+}
+
+impl Line {
+    /// From the `line` query parameter piphone puts on its own webhook URLs (absent: the call-in queue).
+    pub fn from_query(value: Option<&str>) -> Line {
+        match value {
+            Some("screened") => Line::Screened,
+            _ => Line::Main,
+        }
+    }
+}
+
+/// A caller with a screener.
 #[derive(Debug, Clone)]
-struct Waiting {
+struct Screening {
     call_sid: String,
-    position: u32,
-    wait_seconds: u64,
-    wait_as_of: Instant,
-    /// Last time a webhook spoke about this caller.
-    touched: Instant,
-    /// How many times the hold TwiML has been requested for this caller.
-    rounds: u32,
-    /// When `/voice/incoming` (or the first hold round, or a poll) first showed this caller.
-    arrived: Instant,
-    /// Twilio confirmed the caller is in the queue (a hold round or a poll listed them).
-    confirmed: bool,
+    screener: String,
+    since: Instant,
+    /// The caller's call reached the screener's TwiML (`/voice/screen`).
+    connected: bool,
+}
+
+/// A screened caller a host chose ("Take"): moved to the host's own queue, where the host's line takes them.
+#[derive(Debug, Clone)]
+struct Pick {
+    call_sid: String,
+    host: String,
+    since: Instant,
+    /// Twilio has them in the host's queue (its hold TwiML was requested).
+    arrived: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -46,27 +75,70 @@ struct OnAir {
     host: Option<String>,
 }
 
-/// What the poll saw: `(call_sid, position, wait_seconds)` front first, and the queue's average wait.
+/// What the board knows about a caller beyond the queue: the screener's notes and the number's history.
+#[derive(Debug, Clone, Default, serde::Serialize, PartialEq, Eq)]
+pub struct CallerCard {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notes: Option<CallerNotes>,
+    /// Who screened this call.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub screener: Option<String>,
+    /// Earlier calls from this number.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub history: Option<History>,
+}
+
+/// A text message between the console's users.
+#[derive(Debug, Clone, serde::Serialize, PartialEq, Eq)]
+pub struct Message {
+    pub from: String,
+    pub role: Role,
+    pub text: String,
+    /// RFC 3339.
+    pub at: String,
+}
+
+/// What one queue's poll saw: `(call_sid, position, wait_seconds)` front first, and the queue's average wait.
 #[derive(Debug, Clone, Default)]
-pub struct PollResult {
+pub struct LinePoll {
     pub queue_sid: Option<String>,
     pub members: Vec<(String, u32, u64)>,
     pub average_wait_seconds: u64,
 }
 
-/// The queue state.
+/// What the poll saw of both queues.
+#[derive(Debug, Clone, Default)]
+pub struct PollResult {
+    pub main: LinePoll,
+    pub screened: LinePoll,
+}
+
+/// Why a caller cannot be taken for screening.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ScreenRefusal {
+    #[error("that caller is not waiting")]
+    NotWaiting,
+    #[error("that caller is still hearing the greeting; try again in a moment")]
+    NotYetQueued,
+    #[error("{0} is already screening that caller")]
+    Taken(String),
+}
+
+/// The call-in state.
 #[derive(Debug)]
 pub struct Board {
-    queue: String,
     max_size: u32,
     stale_after: Duration,
-    waiting: Vec<Waiting>,
+    screened_only: bool,
+    main: LineQueue,
+    screened: LineQueue,
+    screening: Vec<Screening>,
+    picks: Vec<Pick>,
     on_air: Vec<OnAir>,
     recent: VecDeque<Departure>,
-    left: HashMap<String, Instant>,
-    average_wait_seconds: u64,
-    pub(super) queue_sid: Option<String>,
     pub(super) numbers: NumberCache,
+    cards: HashMap<String, CallerCard>,
+    messages: VecDeque<Message>,
     confirmed: Option<(Instant, OffsetDateTime)>,
     poll_failing: bool,
     /// Identities of hosts' calls taking callers, by their CallSid.
@@ -74,127 +146,112 @@ pub struct Board {
 }
 
 impl Board {
-    /// An empty board for `queue`. It reports itself stale when no poll succeeded for `stale_after`.
-    pub fn new(queue: &str, max_size: u32, stale_after: Duration) -> Board {
+    /// An empty board for the call-in queue `queue` and the screened queue `screened`. It reports itself stale
+    /// when no poll succeeded for `stale_after`.
+    pub fn new(queue: &str, screened: &str, max_size: u32, stale_after: Duration) -> Board {
         Board {
-            queue: queue.to_owned(),
             max_size,
             stale_after,
-            waiting: Vec::new(),
+            screened_only: false,
+            main: LineQueue::new(queue),
+            screened: LineQueue::new(screened),
+            screening: Vec::new(),
+            picks: Vec::new(),
             on_air: Vec::new(),
             recent: VecDeque::new(),
-            left: HashMap::new(),
-            average_wait_seconds: 0,
-            queue_sid: None,
             numbers: NumberCache::default(),
+            cards: HashMap::new(),
+            messages: VecDeque::new(),
             confirmed: None,
             poll_failing: false,
             hosts: HashMap::new(),
         }
     }
 
+    /// Hosts take screened callers only (`PIPHONE_SCREENED_ONLY`).
+    pub fn screened_only(mut self, only: bool) -> Board {
+        self.screened_only = only;
+        self
+    }
+
+    fn line(&self, line: Line) -> &LineQueue {
+        match line {
+            Line::Main => &self.main,
+            Line::Screened => &self.screened,
+        }
+    }
+
+    fn line_mut(&mut self, line: Line) -> &mut LineQueue {
+        match line {
+            Line::Main => &mut self.main,
+            Line::Screened => &mut self.screened,
+        }
+    }
+
+    /// The call-in queue's name.
     pub fn queue(&self) -> &str {
-        &self.queue
+        &self.main.name
     }
 
-    /// Twilio's SID for the queue, as a webhook (`QueueSid`) told it: the poll need not look it up by name.
-    pub fn learn_queue_sid(&mut self, sid: &str) {
-        if !sid.is_empty() {
-            self.queue_sid = Some(sid.to_owned());
-        }
+    /// A queue's name and its Twilio SID, if known.
+    pub fn queue_of(&self, line: Line) -> (String, Option<String>) {
+        let q = self.line(line);
+        (q.name.clone(), q.sid.clone())
     }
 
-    /// Callers waiting now.
+    /// Twilio's SID for a queue, as a webhook (`QueueSid`) or a lookup told it (`None`: forget it).
+    pub fn learn_queue_sid(&mut self, line: Line, sid: Option<&str>) {
+        self.line_mut(line).sid = sid.filter(|s| !s.is_empty()).map(str::to_owned);
+    }
+
+    /// Callers waiting in the call-in queue now.
     pub fn size(&self) -> usize {
-        self.waiting.len()
+        self.main.len()
     }
 
-    fn find(&mut self, call_sid: &str) -> Option<&mut Waiting> {
-        self.waiting.iter_mut().find(|w| w.call_sid == call_sid)
+    /// Callers waiting in `line` now.
+    pub fn size_of(&self, line: Line) -> usize {
+        self.line(line).len()
     }
 
-    fn sort(&mut self) {
-        self.waiting.sort_by_key(|w| w.position);
-    }
-
-    /// Removes a waiting caller; everyone behind moves up one place.
-    fn remove_waiting(&mut self, call_sid: &str) -> bool {
-        let Some(i) = self.waiting.iter().position(|w| w.call_sid == call_sid) else {
-            return false;
-        };
-        let gone = self.waiting.remove(i);
-        for w in &mut self.waiting {
-            if w.position > gone.position {
-                w.position -= 1;
-            }
+    /// Which queue a host's line should take from next: screened callers first (Twilio's `<Dial><Queue>` takes
+    /// the one who has waited longest), then — unless hosts take screened callers only — the call-in queue.
+    pub fn next_line(&self) -> Option<Line> {
+        if self.screened.len() > 0 {
+            Some(Line::Screened)
+        } else if !self.screened_only && self.main.len() > 0 {
+            Some(Line::Main)
+        } else {
+            None
         }
-        true
     }
 
-    /// A caller is about to be enqueued (`/voice/incoming`): shown at the back at once.
-    pub fn arrived(&mut self, call_sid: &str, from: Option<&str>) {
+    fn remember_number(&mut self, call_sid: &str, from: Option<&str>) {
         if let Some(f) = from {
             self.numbers.insert(call_sid, f);
         }
-        self.left.remove(call_sid);
-        let now = Instant::now();
-        if let Some(w) = self.find(call_sid) {
-            w.touched = now;
-            return;
-        }
-        let position = self.waiting.iter().map(|w| w.position).max().unwrap_or(0) + 1;
-        self.waiting.push(Waiting {
-            call_sid: call_sid.to_owned(),
-            position,
-            wait_seconds: 0,
-            wait_as_of: now,
-            touched: now,
-            rounds: 0,
-            arrived: now,
-            confirmed: false,
-        });
     }
 
-    /// The hold TwiML was requested (`/voice/wait`) with Twilio's `QueuePosition` and `QueueTime`.
+    /// A caller is about to join `line` (`/voice/incoming`, or sent there by piphone): shown at the back at once.
+    pub fn arrived(&mut self, line: Line, call_sid: &str, from: Option<&str>) {
+        self.remember_number(call_sid, from);
+        self.line_mut(line).arrive(call_sid);
+    }
+
+    /// The hold TwiML of `line` was requested (`/voice/wait`) with Twilio's `QueuePosition` and `QueueTime`.
     /// Returns how many times it had been requested for this caller before.
     pub fn holding(
         &mut self,
+        line: Line,
         call_sid: &str,
         from: Option<&str>,
         position: Option<u32>,
         queue_time: Option<u64>,
     ) -> u32 {
-        if let Some(f) = from {
-            self.numbers.insert(call_sid, f);
-        }
-        if self.left.contains_key(call_sid) {
-            return 0;
-        }
-        self.arrived(call_sid, None);
-        let now = Instant::now();
-        let i = self
-            .waiting
-            .iter()
-            .position(|w| w.call_sid == call_sid)
-            .expect("just added");
-        let mut w = self.waiting.remove(i);
-        if let Some(t) = queue_time {
-            w.wait_seconds = t;
-            w.wait_as_of = now;
-        }
-        let rounds = w.rounds;
-        w.rounds += 1;
-        w.confirmed = true;
-        // Twilio knows this caller's place: put them there and number everyone in order.
-        let at = position
-            .filter(|p| *p > 0)
-            .map_or(i, |p| p as usize - 1)
-            .min(self.waiting.len());
-        self.waiting.insert(at, w);
-        for (n, w) in self.waiting.iter_mut().enumerate() {
-            w.position = n as u32 + 1;
-        }
-        rounds
+        self.remember_number(call_sid, from);
+        self.line_mut(line)
+            .hold(call_sid, position, queue_time)
+            .unwrap_or(0)
     }
 
     /// A host's call is taking callers: remember whose it is.
@@ -214,28 +271,49 @@ impl Board {
         self.hosts.remove(host_call_sid);
     }
 
-    /// The caller was dequeued to a host (`/voice/on-air`).
-    pub fn on_air(&mut self, call_sid: &str, from: Option<&str>, host_call_sid: Option<&str>) {
-        if let Some(f) = from {
-            self.numbers.insert(call_sid, f);
-        }
-        self.remove_waiting(call_sid);
-        self.left.insert(call_sid.to_owned(), Instant::now());
+    /// Takes a caller out of both queues and away from any screener.
+    fn take_out(&mut self, call_sid: &str) {
+        self.main.remove(call_sid);
+        self.screened.remove(call_sid);
+        self.screening.retain(|s| s.call_sid != call_sid);
+        self.picks.retain(|p| p.call_sid != call_sid);
+    }
+
+    /// The caller was dequeued to a host (`/voice/on-air`). Returns the host's identity, when known.
+    pub fn on_air(
+        &mut self,
+        call_sid: &str,
+        from: Option<&str>,
+        host_call_sid: Option<&str>,
+    ) -> Option<String> {
+        self.remember_number(call_sid, from);
+        self.take_out(call_sid);
         self.on_air.retain(|o| o.call_sid != call_sid);
         let host = host_call_sid.and_then(|h| self.hosts.get(h).cloned());
         self.on_air.push(OnAir {
             call_sid: call_sid.to_owned(),
             since: Instant::now(),
             host_call_sid: host_call_sid.map(str::to_owned),
-            host,
+            host: host.clone(),
         });
+        host
     }
 
-    /// The caller left the queue or the air (`/voice/left`, Twilio's `QueueResult` and `QueueTime`).
-    pub fn left(&mut self, call_sid: &str, result: &str, queue_seconds: u64) {
-        self.remove_waiting(call_sid);
+    /// The caller left `line` (`/voice/left`, Twilio's `QueueResult` and `QueueTime`). `redirected` and `leave`
+    /// mean piphone moved them on (to a screener, another queue): only that queue changes. Anything else is a
+    /// departure.
+    pub fn left(&mut self, line: Line, call_sid: &str, result: &str, queue_seconds: u64) {
+        if matches!(result, "redirected" | "leave") {
+            self.line_mut(line).remove(call_sid);
+        } else {
+            self.depart(call_sid, result, queue_seconds);
+        }
+    }
+
+    /// The caller's call is over (or no longer the call-in's): gone from everywhere, listed among departures.
+    pub fn depart(&mut self, call_sid: &str, result: &str, queue_seconds: u64) {
+        self.take_out(call_sid);
         self.on_air.retain(|o| o.call_sid != call_sid);
-        self.left.insert(call_sid.to_owned(), Instant::now());
         self.recent.push_front(Departure {
             call_sid: call_sid.to_owned(),
             from: self.numbers.get(call_sid).map(str::to_owned),
@@ -245,6 +323,45 @@ impl Board {
         });
         self.recent.truncate(RECENT);
         self.forget_departed();
+    }
+
+    /// A call refused at the door (a banned number): shown among the departures, never waiting.
+    pub fn refused(&mut self, call_sid: &str, from: &str, result: &str) {
+        self.recent.push_front(Departure {
+            call_sid: call_sid.to_owned(),
+            from: Some(from.to_owned()),
+            result: result.to_owned(),
+            queue_seconds: 0,
+            at: view::rfc3339(OffsetDateTime::now_utc()),
+        });
+        self.recent.truncate(RECENT);
+    }
+
+    /// Where a caller is: waiting in a queue, with a screener, or on the air.
+    pub fn place_of(&self, call_sid: &str) -> Option<Place> {
+        if self.main.contains(call_sid) {
+            Some(Place::Waiting(Line::Main))
+        } else if self.screened.contains(call_sid) {
+            Some(Place::Waiting(Line::Screened))
+        } else if self.screening.iter().any(|s| s.call_sid == call_sid) {
+            Some(Place::Screening)
+        } else if self.picks.iter().any(|p| p.call_sid == call_sid) {
+            Some(Place::Picked)
+        } else if self.on_air.iter().any(|o| o.call_sid == call_sid) {
+            Some(Place::OnAir)
+        } else {
+            None
+        }
+    }
+
+    /// Whether `call_sid` is waiting, with a screener or on the air.
+    pub fn is_present(&self, call_sid: &str) -> bool {
+        self.place_of(call_sid).is_some()
+    }
+
+    /// The caller's number, when known.
+    pub fn number_of(&self, call_sid: &str) -> Option<&str> {
+        self.numbers.get(call_sid)
     }
 
     /// The caller on the air with `host`'s call, or the only caller on the air.
@@ -259,60 +376,42 @@ impl Board {
             .map(|o| o.call_sid.clone())
     }
 
-    /// Whether `call_sid` is waiting or on the air.
-    pub fn is_present(&self, call_sid: &str) -> bool {
-        self.waiting.iter().any(|w| w.call_sid == call_sid)
-            || self.on_air.iter().any(|o| o.call_sid == call_sid)
-    }
-
-    /// Merges a poll that started at `started`. Returns the waiting callers whose number is unknown and not yet
-    /// being looked up (the caller of this method looks each up once).
+    /// Merges a poll that started at `started`. Returns the callers whose number is unknown and not yet being
+    /// looked up (the caller of this method looks each up once).
     pub fn reconcile(&mut self, poll: PollResult, started: Instant) -> Vec<String> {
         let now = Instant::now();
-        if poll.queue_sid.is_some() {
-            self.queue_sid = poll.queue_sid;
-        }
-        let mut next: Vec<Waiting> = Vec::with_capacity(poll.members.len());
-        for (sid, position, wait) in poll.members {
-            let departed_since = self.left.get(&sid).is_some_and(|t| *t >= started);
-            let on_air = self.on_air.iter().any(|o| o.call_sid == sid);
-            if departed_since || on_air {
-                continue;
+        let elsewhere: HashSet<String> = self
+            .on_air
+            .iter()
+            .map(|o| o.call_sid.clone())
+            .chain(self.screening.iter().map(|s| s.call_sid.clone()))
+            .chain(self.picks.iter().map(|p| p.call_sid.clone()))
+            .collect();
+        for (line, result) in [(Line::Main, poll.main), (Line::Screened, poll.screened)] {
+            let q = self.line_mut(line);
+            if result.queue_sid.is_some() {
+                q.sid = result.queue_sid;
             }
-            let (touched, rounds, arrived) = self
-                .waiting
-                .iter()
-                .find(|w| w.call_sid == sid)
-                .map_or((started, 0, now), |w| (w.touched, w.rounds, w.arrived));
-            next.push(Waiting {
-                call_sid: sid,
-                position,
-                wait_seconds: wait,
-                wait_as_of: now,
-                touched,
-                rounds,
-                arrived,
-                confirmed: true,
-            });
+            q.reconcile(
+                result.members,
+                result.average_wait_seconds,
+                started,
+                |sid| elsewhere.contains(sid),
+            );
         }
-        // Callers a webhook announced after the poll started are newer than the poll; callers still hearing
-        // the greeting are not in Twilio's queue yet.
-        for w in &self.waiting {
-            let newer = w.touched > started;
-            let greeting = !w.confirmed && w.arrived.elapsed() < GREETING_GRACE;
-            if (newer || greeting) && !next.iter().any(|n| n.call_sid == w.call_sid) {
-                next.push(w.clone());
-            }
-        }
-        self.waiting = next;
-        self.sort();
-        self.average_wait_seconds = poll.average_wait_seconds;
+        // A screener who never got the call, a host who never got the caller they chose (the caller hung up
+        // as they were taken).
+        self.screening
+            .retain(|s| s.connected || s.since.elapsed() < SCREENING_GRACE);
+        self.picks
+            .retain(|p| p.arrived || p.since.elapsed() < SCREENING_GRACE);
         self.confirmed = Some((now, OffsetDateTime::now_utc()));
         self.poll_failing = false;
-        self.left.retain(|_, t| t.elapsed() < LEFT_MEMORY);
         self.forget_departed();
-        self.waiting
+        self.main
+            .waiting
             .iter()
+            .chain(&self.screened.waiting)
             .map(|w| w.call_sid.clone())
             .filter(|sid| self.numbers.claim(sid))
             .collect()
@@ -325,18 +424,38 @@ impl Board {
 
     fn forget_departed(&mut self) {
         let live: HashSet<&str> = self
+            .main
             .waiting
             .iter()
+            .chain(&self.screened.waiting)
             .map(|w| w.call_sid.as_str())
+            .chain(self.screening.iter().map(|s| s.call_sid.as_str()))
+            .chain(self.picks.iter().map(|p| p.call_sid.as_str()))
             .chain(self.on_air.iter().map(|o| o.call_sid.as_str()))
             .collect();
         self.numbers.retain(&live);
+        self.cards.retain(|sid, _| live.contains(sid.as_str()));
     }
 }
 
+/// Where a caller is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place {
+    Waiting(Line),
+    Screening,
+    /// Chosen by a host, on their way to the host's line.
+    Picked,
+    OnAir,
+}
+
+mod cards;
+mod line;
+mod picks;
+mod screening;
 mod view;
 
-pub use view::{Departure, MemberView, OnAirView, Snapshot};
+pub use picks::{HostTake, PickHold};
+pub use view::{Departure, LineView, MemberView, OnAirView, PickView, ScreeningView, Snapshot};
 
 #[cfg(test)]
 mod tests;

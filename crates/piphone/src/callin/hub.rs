@@ -21,7 +21,13 @@ pub struct QueueHub {
 impl QueueHub {
     pub fn new(settings: &CallinSettings) -> QueueHub {
         let stale_after = settings.poll_interval * 3 + std::time::Duration::from_secs(10);
-        let board = Board::new(&settings.queue, settings.max_size, stale_after);
+        let board = Board::new(
+            &settings.queue,
+            &settings.screened_queue(),
+            settings.max_size,
+            stale_after,
+        )
+        .screened_only(settings.screened_only);
         let (tx, _) = watch::channel(to_json(&board.snapshot()));
         QueueHub {
             board: Mutex::new(board),
@@ -91,7 +97,7 @@ mod tests {
         let mut rx = hub.subscribe();
         rx.mark_unchanged();
         for i in 0..1000 {
-            hub.update(|b| b.arrived(&format!("CA{i}"), None));
+            hub.update(|b| b.arrived(super::super::Line::Main, &format!("CA{i}"), None));
         }
         assert!(rx.has_changed().unwrap());
         let latest: serde_json::Value = serde_json::from_str(&rx.borrow_and_update()).unwrap();

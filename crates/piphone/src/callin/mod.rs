@@ -2,9 +2,10 @@
 //! place read out, and a host takes them on the air one after another from the console.
 //!
 //! - [`settings`]: the `PIPHONE_CALLIN_*` settings.
-//! - [`board`]: the queue as piphone believes it is (waiting callers, who is on the air, freshness).
+//! - [`board`]: the call-in as piphone believes it is (the call-in and screened queues, who is with a screener,
+//!   who is on the air, notes and history, console messages, freshness).
 //! - [`hub`]: the board behind a lock, published to every `/events` stream through one `watch` channel.
-//! - [`poller`]: the one shared reconcile poll of Twilio's Queues and Members API.
+//! - [`poller`]: the one shared reconcile poll of Twilio's Queues and Members API (both queues).
 //! - [`numbers`]: callers' numbers by CallSid, each looked up at most once.
 //! - [`twiml`]: what callers and hosts hear.
 //!
@@ -18,6 +19,6 @@ pub mod poller;
 pub mod settings;
 pub mod twiml;
 
-pub use board::Snapshot;
+pub use board::{Line, Place, Snapshot};
 pub use hub::QueueHub;
 pub use settings::{CallinSettings, Greeting, IncomingMode};

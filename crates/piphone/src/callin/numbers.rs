@@ -16,6 +16,15 @@ impl NumberCache {
         self.known.get(call_sid).map(String::as_str)
     }
 
+    /// The calls known to come from `number`.
+    pub fn calls_from(&self, number: &str) -> Vec<String> {
+        self.known
+            .iter()
+            .filter(|(_, n)| n.as_str() == number)
+            .map(|(sid, _)| sid.clone())
+            .collect()
+    }
+
     /// Remembers a number a webhook or a lookup gave.
     pub fn insert(&mut self, call_sid: &str, from: &str) {
         if !from.is_empty() {

@@ -18,7 +18,15 @@ pub const ENV_NAMES: &[&str] = &[
     "PIPHONE_QUEUE_ANNOUNCE_EVERY",
     "PIPHONE_QUEUE_POLL_SECS",
     "PIPHONE_INCOMING_MODE",
+    "PIPHONE_SCREENED_ONLY",
+    "PIPHONE_CALL_LOG_DAYS",
 ];
+
+/// Appended to the call-in queue's name for the queue of screened callers.
+pub const SCREENED_SUFFIX: &str = "-screened";
+
+/// Longest call-in queue name: Twilio allows 64 characters, and piphone appends `-screened` or `-h<id>`.
+pub const MAX_QUEUE_NAME_CHARS: usize = twilio::twiml::MAX_QUEUE_NAME_CHARS - 16;
 
 /// Default queue name (`PIPHONE_CALLIN_QUEUE`).
 pub const DEFAULT_QUEUE: &str = "radio-callin-queue";
@@ -58,6 +66,10 @@ pub struct CallinSettings {
     /// How often the one shared reconcile poll asks Twilio for the queue and its members.
     pub poll_interval: Duration,
     pub incoming_mode: IncomingMode,
+    /// Hosts take screened callers only (`PIPHONE_SCREENED_ONLY`); otherwise the unscreened queue after them.
+    pub screened_only: bool,
+    /// Days the call log keeps a call (`PIPHONE_CALL_LOG_DAYS`); 0 keeps everything.
+    pub call_log_days: u32,
 }
 
 impl Default for CallinSettings {
@@ -70,6 +82,8 @@ impl Default for CallinSettings {
             announce_every: 1,
             poll_interval: Duration::from_secs(5),
             incoming_mode: IncomingMode::Queue,
+            screened_only: false,
+            call_log_days: 90,
         }
     }
 }
@@ -85,6 +99,8 @@ pub(crate) struct FileCallin {
     queue_announce_every: Option<toml::Value>,
     queue_poll_secs: Option<toml::Value>,
     incoming_mode: Option<toml::Value>,
+    screened_only: Option<toml::Value>,
+    call_log_days: Option<toml::Value>,
 }
 
 fn file_str(v: &Option<toml::Value>) -> Option<String> {
@@ -129,10 +145,11 @@ impl CallinSettings {
         let mut s = CallinSettings::default();
         if let Some(q) = pick("PIPHONE_CALLIN_QUEUE", &file.callin_queue) {
             let q = q.trim().to_owned();
-            if q.chars().count() > twilio::twiml::MAX_QUEUE_NAME_CHARS {
+            // Room for the screened queue's suffix and a host's own queue (`-h<id>`) within Twilio's 64.
+            if q.is_empty() || q.chars().count() > MAX_QUEUE_NAME_CHARS {
                 return Err(invalid(
                     "PIPHONE_CALLIN_QUEUE",
-                    "queue names are at most 64 characters",
+                    format!("queue names are 1 to {MAX_QUEUE_NAME_CHARS} characters here"),
                 ));
             }
             s.queue = q;
@@ -184,7 +201,32 @@ impl CallinSettings {
                 }
             };
         }
+        if let Some(b) = pick("PIPHONE_SCREENED_ONLY", &file.screened_only) {
+            s.screened_only = match b.trim().to_ascii_lowercase().as_str() {
+                "1" | "true" | "yes" | "on" => true,
+                "0" | "false" | "no" | "off" => false,
+                _ => {
+                    return Err(invalid(
+                        "PIPHONE_SCREENED_ONLY",
+                        format!("{b:?}: use true or false"),
+                    ));
+                }
+            };
+        }
+        if let Some(n) = pick("PIPHONE_CALL_LOG_DAYS", &file.call_log_days) {
+            s.call_log_days = number("PIPHONE_CALL_LOG_DAYS", &n)?;
+        }
         Ok(s)
+    }
+
+    /// The Twilio queue screened callers wait in.
+    pub fn screened_queue(&self) -> String {
+        format!("{}{SCREENED_SUFFIX}", self.queue)
+    }
+
+    /// The queue of a host's own (user id `host_id`), where a caller the host chose waits a moment.
+    pub fn pick_queue(&self, host_id: i64) -> String {
+        format!("{}-h{host_id}", self.queue)
     }
 
     /// `(name, value)` lines for `piphone config check`.
@@ -217,6 +259,8 @@ impl CallinSettings {
                 "queue_poll_secs".into(),
                 self.poll_interval.as_secs_f64().to_string(),
             ),
+            ("screened_only".into(), self.screened_only.to_string()),
+            ("call_log_days".into(), self.call_log_days.to_string()),
         ]
     }
 }
@@ -241,6 +285,9 @@ mod tests {
         assert_eq!(s.poll_interval, Duration::from_secs(5));
         assert_eq!(s.incoming_mode, IncomingMode::Queue);
         assert!(matches!(s.greeting, Greeting::Say(_)));
+        assert!(!s.screened_only);
+        assert_eq!(s.call_log_days, 90);
+        assert_eq!(s.screened_queue(), "radio-callin-queue-screened");
     }
 
     #[test]
@@ -284,6 +331,9 @@ mod tests {
             ("PIPHONE_QUEUE_ANNOUNCE_EVERY", "-1"),
             ("PIPHONE_QUEUE_POLL_SECS", "0"),
             ("PIPHONE_INCOMING_MODE", "broadcast"),
+            ("PIPHONE_CALLIN_QUEUE", "x".repeat(49).as_str()),
+            ("PIPHONE_SCREENED_ONLY", "sometimes"),
+            ("PIPHONE_CALL_LOG_DAYS", "-3"),
         ] {
             let err = CallinSettings::from_sources(&env(&[(name, value)]), &FileCallin::default())
                 .unwrap_err()

@@ -2,7 +2,9 @@
 //! the hold (`waitUrl`) TwiML only Say, Play, Pause, Redirect, Gather, Hangup, Leave; the on-air (`<Queue url>`)
 //! TwiML only Play, Say, Pause, Redirect.
 
-use twilio::twiml::{Dial, Enqueue, Pause, Play, Queue, Redirect, Reject, Say, VoiceResponse};
+use twilio::twiml::{
+    Client, Dial, Enqueue, Pause, Play, Queue, Redirect, Reject, Say, VoiceResponse,
+};
 use url::Url;
 
 use super::{CallinSettings, Greeting};
@@ -15,6 +17,22 @@ pub const LEFT_PATH: &str = "/voice/left";
 pub const NEXT_PATH: &str = "/voice/next";
 /// Played to a caller as they are taken off the queue, before the bridge.
 pub const ON_AIR_PATH: &str = "/voice/on-air";
+/// The screened queue's hold TwiML and `<Enqueue action>`.
+pub const SCREENED_WAIT_PATH: &str = "/voice/wait?line=screened";
+pub const SCREENED_LEFT_PATH: &str = "/voice/left?line=screened";
+/// A caller taken by a screener: the TwiML that rings the screener's browser (`?screener=<identity>`).
+pub const SCREEN_PATH: &str = "/voice/screen";
+/// The screener's `<Dial action>`: the screener did not answer, or the call with them ended.
+pub const SCREEN_ENDED_PATH: &str = "/voice/screen-ended";
+/// A screened caller sent on to the host: the TwiML that enqueues them in the screened queue.
+pub const SCREENED_PATH: &str = "/voice/screened";
+/// A caller a host chose: the TwiML that enqueues them in the host's own queue (`?host=<identity>`).
+pub const PICKED_PATH: &str = "/voice/picked";
+/// Seconds the screener's browser rings before the caller goes back in line.
+const SCREENER_RING_SECS: u32 = 20;
+/// The `<Parameter>` that tells the screener's console which caller is ringing.
+pub const SCREENING_PARAM: &str = "ScreeningCallSid";
+
 /// `/voice/next` while nobody waits: the host's line stays open, quietly.
 const IDLE_PATH: &str = "/voice/next?idle=1";
 /// Seconds between looks at the queue while nobody waits.
@@ -31,6 +49,66 @@ pub fn greet_and_enqueue(settings: &CallinSettings) -> VoiceResponse {
         .wait_url(WAIT_PATH)
         .action(LEFT_PATH);
     response.enqueue(enqueue)
+}
+
+/// The call-in queue again, after a screener who did not answer: no greeting this time.
+pub fn back_in_line(settings: &CallinSettings) -> VoiceResponse {
+    VoiceResponse::new()
+        .say(Say::new("Sorry to keep you waiting. You are back in line."))
+        .enqueue(
+            Enqueue::new(&settings.queue)
+                .expect("queue name checked in settings")
+                .wait_url(WAIT_PATH)
+                .action(LEFT_PATH),
+        )
+}
+
+/// A caller taken from the queue by `screener`: ring the screener's browser (`<Dial><Client>`), telling it
+/// which caller this is. If the screener does not answer, or hangs up, `/voice/screen-ended` decides.
+pub fn ring_screener(screener: &str, call_sid: &str) -> VoiceResponse {
+    VoiceResponse::new()
+        .say(Say::new(
+            "Thanks for holding. Putting you through to our call screener.",
+        ))
+        .dial(
+            Dial::new()
+                .timeout(SCREENER_RING_SECS)
+                .action(SCREEN_ENDED_PATH)
+                .client(Client::with_identity(screener).parameter(SCREENING_PARAM, call_sid)),
+        )
+}
+
+/// A screened caller waits for the host in the screened queue, with the same hold and leaving as before.
+pub fn enqueue_screened(settings: &CallinSettings) -> VoiceResponse {
+    VoiceResponse::new()
+        .say(Say::new(
+            "Thanks! You are next in line for the host. Please hold.",
+        ))
+        .enqueue(
+            Enqueue::new(settings.screened_queue())
+                .expect("screened queue name checked in settings")
+                .wait_url(SCREENED_WAIT_PATH)
+                .action(SCREENED_LEFT_PATH),
+        )
+}
+
+/// A caller a host chose waits in the host's own queue; its hold and action carry the host's identity.
+pub fn enqueue_picked(queue: &str, host: &str) -> Option<VoiceResponse> {
+    let host: String = url::form_urlencoded::byte_serialize(host.as_bytes()).collect();
+    let enqueue = Enqueue::new(queue)
+        .ok()?
+        .wait_url(&format!("/voice/wait?line=pick&host={host}"))
+        .action(&format!("/voice/left?line=pick&host={host}"));
+    Some(
+        VoiceResponse::new()
+            .say(Say::new("You are next on the air. Stay with us."))
+            .enqueue(enqueue),
+    )
+}
+
+/// A chosen caller's host is gone: out of the host's queue (back to the screened queue at its action).
+pub fn leave_queue() -> VoiceResponse {
+    VoiceResponse::new().leave()
 }
 
 /// A banned number: refused before it is answered (no charge, no greeting).

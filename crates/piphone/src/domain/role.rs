@@ -40,6 +40,17 @@ impl Role {
         matches!(self, Role::Admin | Role::Host | Role::Screener)
     }
 
+    /// May screen callers: take one from the queue, write notes, send them to the host, drop or ban them.
+    pub fn can_screen(self) -> bool {
+        matches!(self, Role::Admin | Role::Host | Role::Screener)
+    }
+
+    /// May read the whole call log and export it (`/calls`, `/calls.csv`). Screeners see the history of the
+    /// callers they screen in the console, not the log of every call.
+    pub fn can_read_call_log(self) -> bool {
+        matches!(self, Role::Admin | Role::Host)
+    }
+
     /// May manage users and see refusals.
     pub fn is_admin(self) -> bool {
         self == Role::Admin
@@ -80,5 +91,7 @@ mod tests {
         assert!(!Role::Screener.can_dial());
         assert!(Role::Caller.can_dial() && !Role::Caller.can_take_calls());
         assert!(Role::Host.can_take_calls() && !Role::Host.is_admin());
+        assert!(Role::Screener.can_screen() && !Role::Screener.can_read_call_log());
+        assert!(!Role::Caller.can_screen() && !Role::Caller.can_read_call_log());
     }
 }

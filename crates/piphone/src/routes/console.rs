@@ -1,6 +1,6 @@
-//! The call-in console's browser side: the page, the queue as JSON, its live updates (SSE), and ending the
-//! on-air caller's call. None of these asks Twilio about the queue: they read the hub, which the one shared
-//! poller and the webhooks keep current.
+//! The call-in console's browser side: the page, the queue as JSON, its live updates (SSE), and the host's
+//! actions: ending the on-air caller's call, taking a chosen caller. None of these asks Twilio about the
+//! queue: they read the hub, which the one shared poller and the webhooks keep current.
 
 use std::convert::Infallible;
 use std::time::Duration;
@@ -16,8 +16,11 @@ use serde::Deserialize;
 use serde_json::json;
 use tokio_stream::wrappers::WatchStream;
 
+use twilio::rest::{MemberRef, Method};
+
 use crate::auth::{CurrentUser, PageUser};
-use crate::callin::Snapshot;
+use crate::callin::board::ScreenRefusal;
+use crate::callin::{Snapshot, twiml as say};
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -26,12 +29,13 @@ const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
 const HOSTS_ONLY: &str = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
 <title>Console - piphone</title><link rel=\"stylesheet\" href=\"/static/app.css\"></head><body><main>\
-<h1>The call-in console is for hosts</h1><p>Ask an admin to make your account a host, or go back to \
+<h1>The call-in console is for hosts and screeners</h1><p>Ask an admin to make your account a host or a \
+screener, or go back to \
 <a href=\"/\">the phone</a>.</p></main></body></html>";
 
-/// `GET /console`: the console for hosts and admins; a polite page for anyone else.
+/// `GET /console`: the console for hosts, screeners and admins; a polite page for anyone else.
 pub async fn console_page(PageUser(user): PageUser) -> Response {
-    if !user.role.can_take_calls() {
+    if !user.role.can_view_queue() {
         return (StatusCode::FORBIDDEN, Html(HOSTS_ONLY)).into_response();
     }
     crate::assets::page("console").unwrap_or_else(|| AppError::NotFound.into_response())
@@ -104,4 +108,59 @@ pub async fn hangup_caller(
         .await
         .map_err(|e| AppError::Upstream(e.to_string()))?;
     Ok(Json(json!({ "ended": sid })))
+}
+
+/// `POST /api/callin/take {call_sid}` (hosts and admins with their line open): put a particular caller on the
+/// air now. `<Dial><Queue>` can only take the front of a queue, so Twilio dequeues that caller (REST) into
+/// `/voice/picked`, a queue of this host's own; once they are there, the host's line is redirected to
+/// `/voice/next`, which dials that queue (the caller on the air before hears the usual goodbye).
+pub async fn take_caller(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    body: Bytes,
+) -> Result<Json<serde_json::Value>, AppError> {
+    if !user.role.can_take_calls() {
+        return Err(AppError::Forbidden);
+    }
+    let request: TakeRequest =
+        serde_json::from_slice(&body).map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let sid = request.call_sid;
+    if state
+        .callin
+        .read(|b| b.host_line_of(&user.username))
+        .is_none()
+    {
+        return Err(AppError::Conflict(
+            "take calls first: your line is not open".into(),
+        ));
+    }
+    let from = state
+        .callin
+        .update(|b| b.start_pick(&sid, &user.username))
+        .map_err(|e| match e {
+            ScreenRefusal::NotWaiting => AppError::NotFound,
+            other => AppError::Conflict(other.to_string()),
+        })?;
+    let identity: String = url::form_urlencoded::byte_serialize(user.username.as_bytes()).collect();
+    let url = state.webhook_url(&format!("{}?host={identity}", say::PICKED_PATH));
+    let dequeued = match super::screener::queue_sid(&state, from).await {
+        Ok(qsid) => state
+            .rest
+            .dequeue_member(&qsid, &MemberRef::Call(sid.clone()), &url, Method::Post)
+            .await
+            .map_err(super::screener::upstream),
+        Err(e) => Err(e),
+    };
+    if let Err(e) = dequeued {
+        tracing::warn!(call_sid = %sid, error = %e, "take: dequeue failed");
+        state.callin.update(|b| b.pick_failed(&sid, from));
+        return Err(e);
+    }
+    tracing::info!(user = %user.username, call_sid = %sid, "host takes a chosen caller");
+    Ok(Json(json!({ "taking": sid })))
+}
+
+#[derive(Debug, Deserialize)]
+struct TakeRequest {
+    call_sid: String,
 }

@@ -3,6 +3,7 @@
 mod admin;
 mod audio;
 mod callin;
+mod calls;
 mod console;
 mod health;
 mod kiosk;
@@ -11,6 +12,8 @@ mod middleware;
 mod numbers;
 mod pages;
 mod sandbox_panel;
+mod screener;
+mod screening;
 mod token;
 pub mod voice;
 
@@ -39,6 +42,11 @@ pub const WEBHOOK_ROUTES: &[&str] = &[
     "/voice/next",
     "/voice/on-air",
     "/voice/dial-ended",
+    "/voice/ring-ended",
+    "/voice/screen",
+    "/voice/screen-ended",
+    "/voice/screened",
+    "/voice/picked",
 ];
 
 /// Longest a webhook request (headers, body and answer) may take.
@@ -54,6 +62,11 @@ pub fn router(state: AppState) -> Router {
         .route("/voice/next", post(callin::next_caller))
         .route("/voice/on-air", post(callin::on_air))
         .route("/voice/dial-ended", post(voice::dial_ended))
+        .route("/voice/ring-ended", post(voice::ring_ended))
+        .route("/voice/screen", post(screening::ring_screener))
+        .route("/voice/screen-ended", post(screening::screen_ended))
+        .route("/voice/screened", post(screening::enqueue_screened))
+        .route("/voice/picked", post(screening::enqueue_picked))
         // Twilio waits 15 s for TwiML; a request still incomplete after WEBHOOK_TIMEOUT is a stalled or hostile
         // client, not Twilio. (Only here: SSE and WebSocket routes must not time out.)
         .route_layer(TimeoutLayer::with_status_code(
@@ -84,6 +97,17 @@ pub fn router(state: AppState) -> Router {
         .route("/queue-status", get(console::queue_status))
         .route("/events", get(console::events))
         .route("/api/callin/hangup", post(console::hangup_caller))
+        .route("/api/callin/take", post(console::take_caller))
+        .route("/api/callin/screen", post(screener::screen))
+        .route("/api/callin/notes", post(screener::save_notes))
+        .route("/api/callin/ready", post(screener::ready))
+        .route("/api/callin/drop", post(screener::drop_caller))
+        .route("/api/callin/ban", post(screener::ban_caller))
+        .route("/api/callin/messages", post(screener::send_message))
+        .route("/calls", get(calls::calls_page))
+        .route("/calls.csv", get(calls::calls_csv))
+        .route("/api/calls", get(calls::list_calls))
+        .route("/api/callers/{number}", get(calls::caller_history))
         .route("/admin", get(admin::admin_page))
         .route(
             "/api/admin/users",
@@ -117,6 +141,21 @@ pub fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
         ))
         .layer(RequestBodyLimitLayer::new(256 * 1024))
         .layer(CatchPanicLayer::custom(middleware::panic_response))
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .with_state(state)
+}
+
+/// The span of one request: method, matched route and path, never the query string (one-time login tokens and
+/// other credentials may travel there).
+fn request_span<B>(req: &http::Request<B>) -> tracing::Span {
+    let route = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map(|m| m.as_str().to_owned());
+    tracing::info_span!(
+        "request",
+        method = %req.method(),
+        route = route.as_deref().unwrap_or("-"),
+        path = req.uri().path(),
+    )
 }

@@ -25,6 +25,8 @@ pub async fn me(State(state): State<AppState>, CurrentUser(user): CurrentUser) -
         "role": user.role,
         "can_dial": user.role.can_dial(),
         "can_take_calls": user.role.can_take_calls(),
+        "can_screen": user.role.can_screen(),
+        "can_read_call_log": user.role.can_read_call_log(),
         "sandbox": state.sandbox(),
         "default_number": state.default_number,
         "caller_id": state.caller_id,

@@ -7,9 +7,13 @@ use axum::response::{IntoResponse, Response};
 use http::header::CONTENT_TYPE;
 use twilio::twiml::{Client, Dial, Number, Say, VoiceResponse};
 
+use crate::call_log;
 use crate::state::AppState;
-use crate::store::User;
+use crate::store::{CallKind, NewCall, User};
 use crate::webhook::TwilioForm;
+
+/// The Dial action of station calls that ring browsers.
+pub const RING_ENDED_PATH: &str = "/voice/ring-ended";
 
 /// Twilio's `<Dial>` rings at most ten nouns at once.
 const MAX_CLIENTS_RUNG: usize = 10;
@@ -69,6 +73,7 @@ pub async fn dial_twiml(State(state): State<AppState>, form: TwilioForm) -> Resp
         Err(refusal) => {
             return refuse_logged(
                 &state,
+                &form,
                 &user,
                 to,
                 refusal.code(),
@@ -87,6 +92,7 @@ pub async fn dial_twiml(State(state): State<AppState>, form: TwilioForm) -> Resp
     if today >= i64::from(state.settings.max_calls_per_day) {
         return refuse_logged(
             &state,
+            &form,
             &user,
             to,
             "daily_limit",
@@ -97,6 +103,7 @@ pub async fn dial_twiml(State(state): State<AppState>, form: TwilioForm) -> Resp
     if live >= i64::from(state.settings.max_concurrent_calls) {
         return refuse_logged(
             &state,
+            &form,
             &user,
             to,
             "concurrent_limit",
@@ -114,6 +121,8 @@ pub async fn dial_twiml(State(state): State<AppState>, form: TwilioForm) -> Resp
         return refuse("Sorry, the call cannot be placed right now. Please try again.");
     }
     tracing::info!(user = %user.username, to = %number, "dialling");
+    let call = NewCall::now(call_sid, CallKind::Outgoing, number.e164(), "dialling");
+    call_log::started(&state, call.username(&user.username)).await;
     twiml(
         VoiceResponse::new()
             .say(Say::new(format!("Calling {}", number.spoken())))
@@ -130,6 +139,7 @@ pub async fn dial_twiml(State(state): State<AppState>, form: TwilioForm) -> Resp
 /// Refuses a call and records the refusal (user, number, reason) for the admins.
 async fn refuse_logged(
     state: &AppState,
+    form: &TwilioForm,
     user: &User,
     to: &str,
     reason: &str,
@@ -139,6 +149,9 @@ async fn refuse_logged(
     if let Err(e) = state.store.log_refused(&user.username, to, reason).await {
         tracing::error!(error = %e, "could not record a refused call");
     }
+    let call_sid = form.get("CallSid").unwrap_or("");
+    let call = NewCall::now(call_sid, CallKind::Outgoing, to.trim(), "refused");
+    call_log::started(state, call.detail(reason).username(&user.username).ended()).await;
     refuse(sentence)
 }
 
@@ -150,6 +163,40 @@ pub async fn dial_ended(State(state): State<AppState>, form: TwilioForm) -> Resp
     {
         tracing::error!(error = %e, "could not record the end of a call");
     }
+    let status = dial_status(&form);
+    call_log::ended(
+        &state,
+        form.get("CallSid").unwrap_or(""),
+        status,
+        Some(status),
+    )
+    .await;
+    twiml(VoiceResponse::new().hangup())
+}
+
+/// Twilio's `DialCallStatus` (completed, busy, no-answer, failed, canceled), `completed` when absent.
+fn dial_status(form: &TwilioForm) -> &str {
+    form.get("DialCallStatus")
+        .filter(|s| !s.is_empty())
+        .unwrap_or("completed")
+}
+
+/// `POST /voice/ring-ended`, the Dial `action` of a station call that rang browsers: answered or missed.
+#[tracing::instrument(skip_all, fields(call_sid = form.get("CallSid").unwrap_or("")))]
+pub async fn ring_ended(State(state): State<AppState>, form: TwilioForm) -> Response {
+    let status = dial_status(&form);
+    let outcome = if status == "completed" {
+        "answered"
+    } else {
+        "missed"
+    };
+    call_log::ended(
+        &state,
+        form.get("CallSid").unwrap_or(""),
+        outcome,
+        Some(status),
+    )
+    .await;
     twiml(VoiceResponse::new().hangup())
 }
 
@@ -168,12 +215,21 @@ pub async fn ring_browsers(State(state): State<AppState>, form: TwilioForm) -> R
             break;
         }
     }
+    let call_sid = form.get("CallSid").unwrap_or("");
+    let number = call_log::caller_number(&state, form.get("From").unwrap_or(""));
     if takers.is_empty() {
+        let call = NewCall::now(call_sid, CallKind::Incoming, &number, "missed");
+        call_log::started(&state, call.detail("nobody online").ended()).await;
         return refuse(
             "Nobody is available to take your call right now. Please try again later. Goodbye.",
         );
     }
-    let mut dial = Dial::new().timeout(30);
+    call_log::started(
+        &state,
+        NewCall::now(call_sid, CallKind::Incoming, &number, "ringing"),
+    )
+    .await;
+    let mut dial = Dial::new().timeout(30).action(RING_ENDED_PATH);
     if let Some(from) = form.get("From").filter(|f| f.starts_with('+')) {
         dial = dial.caller_id(from);
     }

@@ -1,4 +1,5 @@
-//! Persistent state: users, sessions, the ban list, login links, audio preferences (and later the call log).
+//! Persistent state: users, sessions, the ban list, the dial log, the call log and screeners' notes, login links,
+//! audio preferences.
 //!
 //! SQLite by default (WAL, `synchronous=FULL`, `busy_timeout`, created if missing); migrations are compiled into
 //! the binary and run at start-up. Every write is committed before the caller is answered, so a killed process
@@ -6,6 +7,7 @@
 
 mod audio;
 mod bans;
+mod call_log;
 mod dial_log;
 mod kiosk;
 mod sqlite;
@@ -13,6 +15,7 @@ mod users;
 
 pub use audio::{AudioDevice, AudioPrefs};
 pub use bans::Ban;
+pub use call_log::{CallEntry, CallFilter, CallKind, History, NewCall, StoredNotes};
 pub use dial_log::Refusal;
 pub use kiosk::{KioskOptions, LinkCheck};
 pub use sqlite::connect;

@@ -36,6 +36,11 @@ fn migrator() -> Migrator {
             include_str!("../../migrations/sqlite/0003_dial_log.sql"),
         ),
         m(
+            4,
+            "call log and notes",
+            include_str!("../../migrations/sqlite/0004_call_log.sql"),
+        ),
+        m(
             8,
             "login links",
             include_str!("../../migrations/sqlite/0008_login_links.sql"),

@@ -7,6 +7,8 @@ use crate::helpers::{TestApp, pairs, spawn_app, spawn_app_with};
 
 /// A host's line: `/voice` with `Queue`, `/voice/next`, and who may have one.
 mod host;
+/// Call screening: the REST requests, TwiML, host priority, roles and messages.
+mod screening;
 /// `/queue-status`, `/events` and the hang-up action against a mock of Twilio's REST API.
 mod status;
 

@@ -21,7 +21,7 @@ pub struct TestApp {
     pub url: String,
     pub state: AppState,
     pub client: reqwest::Client,
-    _dir: tempfile::TempDir,
+    dir: std::sync::Arc<tempfile::TempDir>,
 }
 
 /// A piphone in real mode with made-up Twilio credentials, plain HTTP, port 0, a fresh database.
@@ -38,7 +38,16 @@ pub async fn spawn_app_until(
     extra: &[(&str, &str)],
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> TestApp {
-    let dir = tempfile::tempdir().expect("temp dir");
+    let dir = std::sync::Arc::new(tempfile::tempdir().expect("temp dir"));
+    spawn_app_in(dir, extra, shutdown).await
+}
+
+/// A piphone on an existing data directory (another app's: a restart).
+async fn spawn_app_in(
+    dir: std::sync::Arc<tempfile::TempDir>,
+    extra: &[(&str, &str)],
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> TestApp {
     let mut env: BTreeMap<String, String> = [
         ("PIPHONE_LISTEN", "127.0.0.1:0"),
         ("PIPHONE_DATA_DIR", dir.path().to_str().unwrap()),
@@ -76,11 +85,16 @@ pub async fn spawn_app_until(
         url,
         state,
         client,
-        _dir: dir,
+        dir,
     }
 }
 
 impl TestApp {
+    /// A second piphone on this one's data directory, as after a restart (this one keeps serving).
+    pub async fn restart_with(&self, extra: &[(&str, &str)]) -> TestApp {
+        spawn_app_in(self.dir.clone(), extra, std::future::pending()).await
+    }
+
     pub fn at(&self, path: &str) -> String {
         format!("{}{}", self.url, path)
     }
@@ -122,6 +136,22 @@ impl TestApp {
             req = req.header("cookie", c);
         }
         req.send().await.unwrap()
+    }
+
+    /// POSTs JSON with a session cookie, as the console does.
+    pub async fn post_json(
+        &self,
+        path: &str,
+        cookie: &str,
+        body: &serde_json::Value,
+    ) -> reqwest::Response {
+        self.client
+            .post(self.at(path))
+            .header("cookie", cookie)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
     }
 
     /// POSTs a webhook signed as Twilio would sign it for this app's public URL.

@@ -2,6 +2,7 @@
 
 mod admin;
 mod audio;
+mod call_log;
 mod callin;
 mod crash;
 mod dial_policy;

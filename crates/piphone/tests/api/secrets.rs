@@ -113,6 +113,13 @@ async fn secrets_stay_out_of_logs_pages_and_errors() {
         .next()
         .unwrap()
         .to_owned();
+    // One-time tokens travel in query strings (e.g. a kiosk login link): the log must not keep them.
+    let res = client
+        .get(format!("{base}/healthz?token=QUERYSECRET0123456789"))
+        .send()
+        .await
+        .unwrap();
+    bodies.push(("query token", res.text().await.unwrap()));
     for path in [
         "/",
         "/login",
@@ -159,4 +166,12 @@ async fn secrets_stay_out_of_logs_pages_and_errors() {
     let logged = std::fs::read_to_string(&log_path).unwrap();
     assert!(logged.contains("piphone listening"), "the log was captured");
     assert_clean("server log", &logged);
+    assert!(
+        logged.contains("/healthz"),
+        "requests are logged at debug level"
+    );
+    assert!(
+        !logged.contains("QUERYSECRET"),
+        "query strings stay out of the log"
+    );
 }

@@ -1,4 +1,5 @@
-// The call-in console: live queue (Server-Sent Events from /events), and the host's line.
+// The call-in console: live queue (Server-Sent Events from /events), the host's line, the screener's part
+// (console-screener.js) and the team's messages (console-messages.js).
 //
 // "Take calls" connects this browser with params {Queue: <name>}; the server answers with a Dial into the queue
 // with hangupOnStar, whose action dials the queue again, so the line stays open from caller to caller.
@@ -9,6 +10,8 @@ import { adviceFor, isTokenProblem } from './advice.js';
 import { deviceOptions } from './device-options.js';
 import { setupSandboxPanel } from './sandbox-panel.js';
 import { renderQueue } from './console-view.js';
+import { renderScreening, screenActions, setupScreener } from './console-screener.js';
+import { renderMessages, setupMessages } from './console-messages.js';
 
 const $ = (testid) => document.querySelector(`[data-testid="${testid}"]`);
 const ui = {
@@ -24,7 +27,18 @@ let me;
 let device = null;
 let line = null; // the host's Call while taking calls
 let lineOpen = false;
-let snapshot = { queue: '', size: 0, members: [], on_air: [], recent: [], stale: false, age_seconds: null };
+let snapshot = {
+  queue: '',
+  size: 0,
+  members: [],
+  screened: { size: 0, members: [] },
+  screening: [],
+  on_air: [],
+  recent: [],
+  messages: [],
+  stale: false,
+  age_seconds: null,
+};
 let receivedAt = performance.now();
 let connected = false;
 
@@ -42,13 +56,29 @@ function lineStatus() {
   if (!line) return ['Not taking calls', 'idle'];
   if (!lineOpen) return ['Connecting…', 'connecting'];
   const caller = myCaller();
+  const picked = (snapshot.picked ?? []).find((p) => p.host === me?.identity);
+  if (picked) return [`Taking ${picked.from || 'the caller you chose'}…`, 'connecting'];
   if (caller) return [`On the air with ${caller.from || 'a caller'}`, 'in-call'];
-  if (snapshot.size > 0) return ['Taking the next caller…', 'connecting'];
+  if (snapshot.size > 0 || snapshot.screened?.size > 0) return ['Taking the next caller…', 'connecting'];
   return ['Waiting for callers', 'waiting'];
 }
 
+/** The focused control inside a list item, so a redraw can give focus back to its replacement. */
+function focusKey() {
+  const active = document.activeElement;
+  const item = active?.closest?.('[data-call-sid]');
+  return item && active.dataset.testid ? `[data-call-sid="${item.dataset.callSid}"] [data-testid="${active.dataset.testid}"]` : null;
+}
+
 function render() {
-  renderQueue(snapshot, receivedAt, connected);
+  const focused = focusKey();
+  renderQueue(snapshot, receivedAt, connected, {
+    waiting: (m) => [...screenActions(m), ...(snapshot.screened_only ? [] : takeActions(m))],
+    screened: takeActions,
+  });
+  renderScreening(snapshot);
+  renderMessages(snapshot, me);
+  if (focused) document.querySelector(focused)?.focus();
   const [text, state] = lineStatus();
   ui.status.textContent = text;
   ui.status.dataset.state = state;
@@ -120,6 +150,28 @@ function nextCaller() {
   ui.status.textContent = 'Next caller…';
 }
 
+/** "Take now" for a waiting caller while this host's line is open: that caller goes on the air next. */
+function takeActions(member) {
+  if (!me?.can_take_calls || !lineOpen) return [];
+  const button = document.createElement('button');
+  button.type = 'button';
+  button.className = 'take';
+  button.textContent = 'Take now';
+  button.dataset.testid = 'take-caller';
+  button.disabled = !member.in_queue || (snapshot.picked ?? []).some((p) => p.host === me.identity);
+  button.setAttribute('aria-label', `Put ${member.from || 'this caller'} on the air now`);
+  button.addEventListener('click', async () => {
+    showAdvice('');
+    try {
+      await api('/api/callin/take', { method: 'POST', body: { call_sid: member.call_sid } });
+      ui.status.textContent = 'Taking that caller…';
+    } catch (error) {
+      showAdvice(error.status === 404 ? 'That caller is no longer waiting.' : `Could not take that caller: ${error.message}`);
+    }
+  });
+  return [button];
+}
+
 async function hangUpCaller() {
   const caller = myCaller();
   try {
@@ -153,12 +205,14 @@ function startDevice(token) {
 }
 
 function wireUi() {
+  setupMessages(showAdvice);
   ui.take.addEventListener('click', takeCalls);
   ui.next.addEventListener('click', nextCaller);
   ui.hangup.addEventListener('click', hangUpCaller);
   document.addEventListener('keydown', (event) => {
     if (event.ctrlKey || event.metaKey || event.altKey || event.repeat) return;
-    if (event.target instanceof HTMLInputElement || event.target instanceof HTMLSelectElement) return;
+    const t = event.target;
+    if (t instanceof HTMLInputElement || t instanceof HTMLSelectElement || t instanceof HTMLTextAreaElement) return;
     const key = event.key.toLowerCase();
     if (key === 'n' && !ui.next.disabled) {
       event.preventDefault();
@@ -182,6 +236,8 @@ async function main() {
   }
   showModeBanner(Boolean(me.sandbox));
   ui.identity.textContent = me.identity;
+  document.getElementById('line-card').hidden = !me.can_take_calls;
+  $('calls-link').hidden = !me.can_read_call_log;
   if (me.sandbox) setupSandboxPanel();
   if (!window.Twilio?.Device) {
     showAdvice('The phone library did not load. Reload the page.');
@@ -193,6 +249,7 @@ async function main() {
   } catch (error) {
     showAdvice(`Could not get a phone session: ${error.message}`);
   }
+  setupScreener({ me, device, isBusy: () => Boolean(line), changed: render });
   render();
 }
 

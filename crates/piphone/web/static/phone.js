@@ -304,7 +304,7 @@ async function main() {
   }
   showModeBanner(Boolean(me.sandbox));
   ui.identity.textContent = me.identity;
-  document.getElementById('console-link').hidden = !me.can_take_calls;
+  document.getElementById('console-link').hidden = !me.can_screen;
   document.getElementById('admin-link').hidden = me.role !== 'admin';
   if (me.default_number && !ui.number.value) ui.number.value = me.default_number;
   numberCheck = setupNumberCheck(ui.number, ui.hint);

@@ -3,7 +3,16 @@ use std::time::{Duration, Instant};
 use super::*;
 
 fn board() -> Board {
-    Board::new("q", 100, Duration::from_secs(15))
+    Board::new("q", "q-screened", 100, Duration::from_secs(15))
+}
+
+fn screened(b: &Board) -> Vec<(String, u32)> {
+    b.snapshot()
+        .screened
+        .members
+        .into_iter()
+        .map(|m| (m.call_sid, m.position))
+        .collect()
 }
 
 fn places(b: &Board) -> Vec<(String, u32)> {
@@ -14,9 +23,9 @@ fn places(b: &Board) -> Vec<(String, u32)> {
         .collect()
 }
 
-fn poll(members: &[(&str, u32)]) -> PollResult {
-    PollResult {
-        queue_sid: Some("QU1".into()),
+fn line_poll(sid: &str, members: &[(&str, u32)]) -> LinePoll {
+    LinePoll {
+        queue_sid: Some(sid.into()),
         members: members
             .iter()
             .map(|(s, p)| (s.to_string(), *p, 3))
@@ -25,17 +34,24 @@ fn poll(members: &[(&str, u32)]) -> PollResult {
     }
 }
 
+fn poll(members: &[(&str, u32)]) -> PollResult {
+    PollResult {
+        main: line_poll("QU1", members),
+        screened: LinePoll::default(),
+    }
+}
+
 #[test]
 fn arrivals_queue_up_and_departures_move_everyone_up() {
     let mut b = board();
     for (sid, from) in [("CA1", "+1"), ("CA2", "+2"), ("CA3", "+3")] {
-        b.arrived(sid, Some(from));
+        b.arrived(Line::Main, sid, Some(from));
     }
     assert_eq!(
         places(&b),
         [("CA1".into(), 1), ("CA2".into(), 2), ("CA3".into(), 3)]
     );
-    b.left("CA1", "hangup", 4);
+    b.left(Line::Main, "CA1", "hangup", 4);
     assert_eq!(places(&b), [("CA2".into(), 1), ("CA3".into(), 2)]);
     let snap = b.snapshot();
     assert_eq!(snap.recent[0].result, "hangup");
@@ -46,10 +62,13 @@ fn arrivals_queue_up_and_departures_move_everyone_up() {
 #[test]
 fn hold_rounds_count_and_twilio_positions_win() {
     let mut b = board();
-    b.arrived("CA1", None);
-    b.arrived("CA2", None);
-    assert_eq!(b.holding("CA2", Some("+2"), Some(1), Some(10)), 0);
-    assert_eq!(b.holding("CA2", None, Some(1), Some(12)), 1);
+    b.arrived(Line::Main, "CA1", None);
+    b.arrived(Line::Main, "CA2", None);
+    assert_eq!(
+        b.holding(Line::Main, "CA2", Some("+2"), Some(1), Some(10)),
+        0
+    );
+    assert_eq!(b.holding(Line::Main, "CA2", None, Some(1), Some(12)), 1);
     let snap = b.snapshot();
     assert_eq!(snap.members[0].call_sid, "CA2");
     assert_eq!(snap.members[0].wait_seconds, 12);
@@ -59,8 +78,8 @@ fn hold_rounds_count_and_twilio_positions_win() {
 fn on_air_moves_a_caller_out_of_the_line() {
     let mut b = board();
     b.host_call("CAdj", "dj");
-    b.arrived("CA1", Some("+1"));
-    b.arrived("CA2", Some("+2"));
+    b.arrived(Line::Main, "CA1", Some("+1"));
+    b.arrived(Line::Main, "CA2", Some("+2"));
     b.on_air("CA1", None, Some("CAdj"));
     assert_eq!(places(&b), [("CA2".into(), 1)]);
     let snap = b.snapshot();
@@ -75,11 +94,11 @@ fn on_air_moves_a_caller_out_of_the_line() {
 #[test]
 fn an_older_poll_never_undoes_a_newer_webhook() {
     let mut b = board();
-    b.arrived("CA1", Some("+1"));
+    b.arrived(Line::Main, "CA1", Some("+1"));
     let started = Instant::now();
     std::thread::sleep(Duration::from_millis(2));
-    b.arrived("CA2", Some("+2")); // after the poll started
-    b.left("CA1", "hangup", 1); // after the poll started
+    b.arrived(Line::Main, "CA2", Some("+2")); // after the poll started
+    b.left(Line::Main, "CA1", "hangup", 1); // after the poll started
     let missing = b.reconcile(poll(&[("CA1", 1)]), started);
     assert_eq!(places(&b), [("CA2".into(), 1)]);
     assert!(missing.is_empty(), "CA2's number came with the webhook");
@@ -88,8 +107,8 @@ fn an_older_poll_never_undoes_a_newer_webhook() {
 #[test]
 fn a_poll_adds_unknown_callers_and_drops_vanished_ones() {
     let mut b = board();
-    b.arrived("CA1", Some("+1"));
-    b.holding("CA1", None, Some(1), Some(0)); // confirmed in the queue
+    b.arrived(Line::Main, "CA1", Some("+1"));
+    b.holding(Line::Main, "CA1", None, Some(1), Some(0)); // confirmed in the queue
     std::thread::sleep(Duration::from_millis(2));
     let started = Instant::now();
     let missing = b.reconcile(poll(&[("CA9", 1)]), started);
@@ -103,7 +122,7 @@ fn a_poll_adds_unknown_callers_and_drops_vanished_ones() {
 
 #[test]
 fn staleness_follows_the_poll() {
-    let mut b = Board::new("q", 100, Duration::from_millis(50));
+    let mut b = Board::new("q", "q-s", 100, Duration::from_millis(50));
     assert!(!b.snapshot().stale);
     assert!(b.snapshot().updated_at.is_none());
     b.reconcile(poll(&[]), Instant::now());
@@ -119,7 +138,7 @@ fn staleness_follows_the_poll() {
 #[test]
 fn callers_hearing_the_greeting_survive_a_poll_that_cannot_see_them_yet() {
     let mut b = board();
-    b.arrived("CA1", Some("+1"));
+    b.arrived(Line::Main, "CA1", Some("+1"));
     std::thread::sleep(Duration::from_millis(2));
     b.reconcile(poll(&[]), Instant::now());
     assert_eq!(places(&b), [("CA1".into(), 1)], "still in the greeting");
@@ -130,4 +149,112 @@ fn callers_hearing_the_greeting_survive_a_poll_that_cannot_see_them_yet() {
         places(&b).is_empty(),
         "once Twilio listed them, a poll without them means gone"
     );
+}
+
+#[test]
+fn a_screened_caller_moves_from_the_queue_to_the_screener_to_the_screened_queue() {
+    let mut b = board();
+    b.arrived(Line::Main, "CA1", Some("+1"));
+    b.arrived(Line::Main, "CA2", Some("+2"));
+    assert_eq!(b.next_line(), Some(Line::Main));
+    assert_eq!(
+        b.start_screening("CA2", "sam"),
+        Err(ScreenRefusal::NotYetQueued),
+        "still hearing the greeting"
+    );
+    b.holding(Line::Main, "CA2", None, Some(2), Some(1));
+    b.start_screening("CA2", "sam").unwrap();
+    assert_eq!(
+        b.start_screening("CA2", "kim"),
+        Err(ScreenRefusal::Taken("sam".into())),
+        "one screener per caller"
+    );
+    assert_eq!(
+        b.start_screening("CA9", "kim"),
+        Err(ScreenRefusal::NotWaiting)
+    );
+    assert_eq!(places(&b), [("CA1".into(), 1)]);
+    assert_eq!(b.place_of("CA2"), Some(Place::Screening));
+    // Twilio's action for the dequeue (QueueResult=redirected) is no departure.
+    b.left(Line::Main, "CA2", "redirected", 5);
+    assert!(b.snapshot().recent.is_empty());
+    b.screening_connected("CA2", Some("+2"), "sam");
+    let snap = b.snapshot();
+    assert_eq!(snap.screening[0].screener, "sam");
+    assert!(snap.screening[0].connected);
+    b.set_notes(
+        "CA2",
+        CallerNotes {
+            name: "Bo".into(),
+            ..CallerNotes::default()
+        },
+        Some("sam"),
+    );
+    b.ready("CA2");
+    assert_eq!(screened(&b), [("CA2".into(), 1)]);
+    assert_eq!(
+        b.next_line(),
+        Some(Line::Screened),
+        "screened callers first"
+    );
+    let card = b.snapshot().screened.members[0].caller.clone().unwrap();
+    assert_eq!(card.notes.unwrap().name, "Bo");
+    assert_eq!(card.screener.as_deref(), Some("sam"));
+    // A poll that started before the move cannot put the caller back in the call-in queue.
+    let started = Instant::now() - Duration::from_secs(1);
+    b.reconcile(poll(&[("CA1", 1), ("CA2", 2)]), started);
+    assert_eq!(places(&b), [("CA1".into(), 1)]);
+    assert_eq!(screened(&b), [("CA2".into(), 1)], "not yet confirmed, kept");
+    b.host_call("CAdj", "dj");
+    b.on_air("CA2", None, Some("CAdj"));
+    assert!(screened(&b).is_empty());
+    let air = b.snapshot().on_air[0].clone();
+    assert_eq!(
+        air.caller.unwrap().notes.unwrap().name,
+        "Bo",
+        "the host sees the notes"
+    );
+}
+
+#[test]
+fn hosts_can_be_kept_to_screened_callers() {
+    let mut b = board().screened_only(true);
+    b.arrived(Line::Main, "CA1", None);
+    assert_eq!(b.next_line(), None);
+    b.arrived(Line::Screened, "CA2", None);
+    assert_eq!(b.next_line(), Some(Line::Screened));
+}
+
+#[test]
+fn a_screening_that_never_connects_is_undone_and_banned_numbers_are_flagged() {
+    let mut b = board();
+    b.arrived(Line::Main, "CA1", Some("+15551230001"));
+    b.holding(Line::Main, "CA1", None, Some(1), Some(0));
+    b.start_screening("CA1", "sam").unwrap();
+    b.back_in_line("CA1");
+    assert_eq!(places(&b), [("CA1".into(), 1)]);
+    assert!(b.snapshot().screening.is_empty());
+    b.mark_banned("+15551230001", Some("rude"));
+    let h = b.snapshot().members[0]
+        .caller
+        .clone()
+        .unwrap()
+        .history
+        .unwrap();
+    assert!(h.banned);
+    assert_eq!(h.ban_reason.as_deref(), Some("rude"));
+    b.depart("CA1", "banned", 0);
+    assert!(b.snapshot().members.is_empty());
+    assert_eq!(b.snapshot().recent[0].result, "banned");
+}
+
+#[test]
+fn messages_keep_the_latest() {
+    let mut b = board();
+    for i in 0..30 {
+        b.message("sam", Role::Screener, &format!("m{i}"));
+    }
+    let m = b.snapshot().messages;
+    assert_eq!(m.len(), MESSAGES);
+    assert_eq!(m.last().unwrap().text, "m29");
 }
