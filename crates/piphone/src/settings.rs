@@ -196,7 +196,7 @@ impl Settings {
             if !ENV_NAMES.contains(&key.as_str())
                 && !crate::callin::settings::ENV_NAMES.contains(&key.as_str())
                 && !key.starts_with("PIPHONE_TEST")
-                && !key.starts_with("PIPHONE_KIOSK")
+                && !crate::kiosk::settings::ENV_NAMES.contains(&key.as_str())
             {
                 warnings.push(format!("unknown environment variable {key} ignored"));
             }

@@ -188,6 +188,20 @@ mod tests {
     }
 
     #[test]
+    fn a_misspelt_kiosk_variable_is_warned_about() {
+        let (settings, warnings) = crate::settings::Settings::from_sources(&env(&[
+            ("PIPHONE_KIOSK_AUTO_ANSWER", "true"),
+            ("PIPHONE_KIOSK_AUTOANSWER", "true"),
+        ]))
+        .unwrap();
+        assert!(settings.kiosk.auto_answer);
+        assert_eq!(
+            warnings,
+            ["unknown environment variable PIPHONE_KIOSK_AUTOANSWER ignored"]
+        );
+    }
+
+    #[test]
     fn bad_values_name_the_variable() {
         for (name, value) in [
             ("PIPHONE_KIOSK_USER", "no spaces"),
