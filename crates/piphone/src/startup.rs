@@ -18,7 +18,7 @@ use crate::callin::{IncomingMode, QueueHub};
 use crate::domain::{DialPolicy, Role};
 use crate::sandbox::{self, Sandbox, SandboxOptions};
 use crate::settings::{Secret, Settings, TwilioSettings};
-use crate::state::{AppState, Presence};
+use crate::state::{AppState, AppStateInner, Presence};
 use crate::store::{self, NewUser, Store};
 
 /// The number the phone page offers in sandbox mode: a fictional one the sandbox's simulated phones answer.
@@ -121,7 +121,7 @@ impl Application {
             .context("creating the local control secret")?;
         let kiosk = Arc::new(crate::kiosk::KioskHub::new(control));
 
-        let state = AppState {
+        let state = AppState::new(AppStateInner {
             settings: Arc::new(settings),
             store,
             twilio: Arc::new(twilio),
@@ -136,7 +136,7 @@ impl Application {
             callin,
             kiosk,
             sandbox: sandbox.clone(),
-        };
+        });
         let mut router = crate::routes::router(state.clone());
         if let Some(sb) = &sandbox {
             router = router.merge(sb.router());

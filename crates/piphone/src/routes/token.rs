@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use axum::Json;
 use axum::extract::State;
-use serde_json::{Value, json};
+use serde::Serialize;
 use twilio::token::{AccessToken, VoiceGrant};
 
 use crate::auth::CurrentUser;
@@ -17,7 +17,7 @@ pub const TOKEN_TTL_SECS: u64 = 3600;
 pub async fn token(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<TokenResponse>, AppError> {
     let t = &state.twilio;
     let jwt = AccessToken::new(
         &t.account_sid,
@@ -36,7 +36,17 @@ pub async fn token(
     state
         .presence
         .touch(&user.username, Duration::from_secs(TOKEN_TTL_SECS));
-    Ok(Json(
-        json!({ "identity": user.username, "token": jwt, "ttl": TOKEN_TTL_SECS }),
-    ))
+    Ok(Json(TokenResponse {
+        identity: user.username,
+        token: jwt,
+        ttl: TOKEN_TTL_SECS,
+    }))
+}
+
+/// The JSON the page gets (typed: no intermediate `serde_json::Value` per request).
+#[derive(Serialize)]
+pub struct TokenResponse {
+    identity: String,
+    token: String,
+    ttl: u64,
 }

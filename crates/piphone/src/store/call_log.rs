@@ -3,11 +3,16 @@
 //!
 //! Writes are keyed by CallSid and safe to repeat: Twilio may retry a webhook, and a call's end may be told
 //! twice (the server ended it, then Twilio's action arrives). The first end wins.
+//!
+//! The per-call writes are queued to the store's writer and not waited for (a slow disk must not hold up the
+//! answer to Twilio; a failure is logged there); the writer commits them in order, and every read here first
+//! waits for what is queued, so a reader always sees the calls recorded before it asked.
 
 use serde::Serialize;
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 
+use super::writer::Write;
 use super::{Store, StoreError, now_unix};
 use crate::domain::{CallerNotes, Priority};
 
@@ -208,10 +213,9 @@ fn like(text: &str) -> String {
 impl Store {
     /// Records a new call; a repeat (Twilio retried the webhook) only updates its outcome.
     pub async fn log_call(&self, call: NewCall<'_>) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO call_log (call_sid, kind, number, started_at, outcome, detail, username, ended_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?) \
-             ON CONFLICT(call_sid) DO UPDATE SET outcome = excluded.outcome, detail = excluded.detail, \
+        let write = Write::row(
+            "INSERT INTO call_log (call_sid, kind, number, started_at, outcome, detail, username, ended_at)",
+            "ON CONFLICT(call_sid) DO UPDATE SET outcome = excluded.outcome, detail = excluded.detail, \
              ended_at = excluded.ended_at WHERE call_log.ended_at IS NULL",
         )
         .bind(call.call_sid)
@@ -221,19 +225,18 @@ impl Store {
         .bind(call.outcome)
         .bind(call.detail)
         .bind(call.username)
-        .bind(call.ended.then_some(call.at))
-        .execute(&self.pool)
-        .await?;
+        .bind(call.ended.then_some(call.at));
+        self.write_later(write).await?;
         Ok(())
     }
 
     /// Where a live call is now (`waiting`, `screening`, `screened`…). Ignored once the call has ended.
     pub async fn log_call_progress(&self, call_sid: &str, outcome: &str) -> Result<(), StoreError> {
-        sqlx::query("UPDATE call_log SET outcome = ? WHERE call_sid = ? AND ended_at IS NULL")
-            .bind(outcome)
-            .bind(call_sid)
-            .execute(&self.pool)
-            .await?;
+        let write =
+            Write::new("UPDATE call_log SET outcome = ? WHERE call_sid = ? AND ended_at IS NULL")
+                .bind(outcome)
+                .bind(call_sid);
+        self.write_later(write).await?;
         Ok(())
     }
 
@@ -243,13 +246,12 @@ impl Store {
         call_sid: &str,
         screener: &str,
     ) -> Result<(), StoreError> {
-        sqlx::query(
+        let write = Write::new(
             "UPDATE call_log SET screener = ?, outcome = 'screening' WHERE call_sid = ? AND ended_at IS NULL",
         )
         .bind(screener)
-        .bind(call_sid)
-        .execute(&self.pool)
-        .await?;
+        .bind(call_sid);
+        self.write_later(write).await?;
         Ok(())
     }
 
@@ -259,15 +261,14 @@ impl Store {
         call_sid: &str,
         host: Option<&str>,
     ) -> Result<(), StoreError> {
-        sqlx::query(
+        let write = Write::new(
             "UPDATE call_log SET host = COALESCE(?, host), on_air_at = ?, outcome = 'on-air' \
              WHERE call_sid = ? AND ended_at IS NULL",
         )
         .bind(host)
         .bind(now_unix())
-        .bind(call_sid)
-        .execute(&self.pool)
-        .await?;
+        .bind(call_sid);
+        self.write_later(write).await?;
         Ok(())
     }
 
@@ -280,7 +281,7 @@ impl Store {
         detail: Option<&str>,
     ) -> Result<(), StoreError> {
         let now = now_unix();
-        sqlx::query(
+        let write = Write::new(
             "UPDATE call_log SET ended_at = ?1, \
              outcome = CASE WHEN on_air_at IS NOT NULL THEN 'aired' ELSE ?2 END, \
              detail = COALESCE(?3, detail), \
@@ -290,9 +291,8 @@ impl Store {
         .bind(now)
         .bind(outcome)
         .bind(detail)
-        .bind(call_sid)
-        .execute(&self.pool)
-        .await?;
+        .bind(call_sid);
+        self.write_later(write).await?;
         Ok(())
     }
 
@@ -305,6 +305,7 @@ impl Store {
         notes: &CallerNotes,
         screener: &str,
     ) -> Result<(), StoreError> {
+        self.flush_writes().await?;
         let now = now_unix();
         let mut tx = self.pool.begin().await?;
         sqlx::query(
@@ -338,6 +339,7 @@ impl Store {
 
     /// One call, with its notes.
     pub async fn call(&self, call_sid: &str) -> Result<Option<CallEntry>, StoreError> {
+        self.flush_writes().await?;
         let row = sqlx::query(select!("WHERE l.call_sid = ?"))
             .bind(call_sid)
             .fetch_optional(&self.pool)
@@ -347,6 +349,7 @@ impl Store {
 
     /// The log, newest first.
     pub async fn list_calls(&self, filter: &CallFilter) -> Result<Vec<CallEntry>, StoreError> {
+        self.flush_writes().await?;
         let text = filter
             .text
             .as_deref()
@@ -371,6 +374,7 @@ impl Store {
 
     /// What is known about `number` from calls other than `except` (the call ringing now).
     pub async fn history(&self, number: &str, except: Option<&str>) -> Result<History, StoreError> {
+        self.flush_writes().await?;
         let (calls, times_on_air, last_call_at): (i64, i64, Option<i64>) = sqlx::query_as(
             "SELECT COUNT(*), COALESCE(SUM(on_air_at IS NOT NULL), 0), MAX(started_at) FROM call_log \
              WHERE number = ? AND call_sid IS NOT ?",
@@ -403,6 +407,7 @@ impl Store {
 
     /// Deletes log rows (and their notes) for calls that started before `cutoff`; returns how many.
     pub async fn purge_call_log(&self, cutoff: i64) -> Result<u64, StoreError> {
+        self.flush_writes().await?;
         let done = sqlx::query("DELETE FROM call_log WHERE started_at < ?")
             .bind(cutoff)
             .execute(&self.pool)

@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use super::writer::Op;
 use super::{Store, StoreError, now_unix};
 
 /// Dialled calls with no recorded end are counted as live for at most this long (a lost callback must not
@@ -19,20 +20,22 @@ pub struct Refusal {
 }
 
 impl Store {
+    /// Records a call about to be dialled; returns once it is durable (committed with others queued alongside).
     pub async fn log_dialled(
         &self,
         username: &str,
         number: &str,
         call_sid: &str,
     ) -> Result<(), StoreError> {
-        sqlx::query("INSERT INTO dial_log (at, username, number, outcome, call_sid) VALUES (?, ?, ?, 'dialled', ?)")
-            .bind(now_unix())
-            .bind(username)
-            .bind(number)
-            .bind(call_sid)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+        self.writer
+            .submit(Op::Dialled {
+                username: username.to_owned(),
+                number: number.to_owned(),
+                call_sid: call_sid.to_owned(),
+                at: now_unix(),
+            })
+            .await
+            .map(drop)
     }
 
     pub async fn log_refused(
@@ -41,39 +44,43 @@ impl Store {
         number: &str,
         reason: &str,
     ) -> Result<(), StoreError> {
-        sqlx::query("INSERT INTO dial_log (at, username, number, outcome, reason) VALUES (?, ?, ?, 'refused', ?)")
-            .bind(now_unix())
-            .bind(username)
-            .bind(number)
-            .bind(reason)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+        self.writer
+            .submit(Op::Refused {
+                username: username.to_owned(),
+                number: number.to_owned(),
+                reason: reason.to_owned(),
+                at: now_unix(),
+            })
+            .await
+            .map(drop)
     }
 
     /// Marks the dialled call with this CallSid as ended.
     pub async fn log_ended(&self, call_sid: &str) -> Result<(), StoreError> {
-        sqlx::query("UPDATE dial_log SET ended_at = ? WHERE call_sid = ? AND ended_at IS NULL")
-            .bind(now_unix())
-            .bind(call_sid)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+        self.writer
+            .submit(Op::Ended {
+                call_sid: call_sid.to_owned(),
+                at: now_unix(),
+            })
+            .await
+            .map(drop)
     }
 
-    /// (calls dialled in the last 24 hours, calls live now) for a user.
+    /// (calls dialled in the last 24 hours, calls live now) for a user, from the in-memory ledger (loaded from
+    /// the table on a user's first call).
     pub async fn dial_counts(&self, username: &str) -> Result<(i64, i64), StoreError> {
-        let now = now_unix();
-        let (day, live): (i64, i64) = sqlx::query_as(
-            "SELECT COUNT(*), COALESCE(SUM(ended_at IS NULL AND at > ?), 0) FROM dial_log \
-             WHERE username = ? AND outcome = 'dialled' AND at > ?",
-        )
-        .bind(now - STALE_LIVE_SECS)
-        .bind(username)
-        .bind(now - 86_400)
-        .fetch_one(&self.pool)
-        .await?;
-        Ok((day, live))
+        if let Some(counts) = self.writer.ledger().counts(username, now_unix()) {
+            return Ok(counts);
+        }
+        self.writer
+            .submit(Op::Load {
+                username: username.to_owned(),
+            })
+            .await?;
+        self.writer
+            .ledger()
+            .counts(username, now_unix())
+            .ok_or_else(|| StoreError::Write("dial counts did not load".into()))
     }
 
     /// The most recent refusals, newest first.

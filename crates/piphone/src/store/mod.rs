@@ -3,15 +3,20 @@
 //!
 //! SQLite by default (WAL, `synchronous=FULL`, `busy_timeout`, created if missing); migrations are compiled into
 //! the binary and run at start-up. Every write is committed before the caller is answered, so a killed process
-//! loses nothing it acknowledged.
+//! loses nothing it acknowledged. The per-call writes (dial log, call log) go through one writer that commits
+//! together what arrives together ([`writer`]); the hot reads (sessions, users, toll-fraud counts) are served
+//! from memory ([`cache`], [`ledger`]).
 
 mod audio;
 mod bans;
+mod cache;
 mod call_log;
 mod dial_log;
 mod kiosk;
+mod ledger;
 mod sqlite;
 mod users;
+mod writer;
 
 pub use audio::{AudioDevice, AudioPrefs};
 pub use bans::Ban;
@@ -34,12 +39,18 @@ pub enum StoreError {
     NoSuchUser(String),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    #[error("database write failed: {0}")]
+    Write(String),
 }
 
 /// Handle to the database; cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Store {
     pub(crate) pool: sqlx::SqlitePool,
+    /// Recently read users and sessions.
+    cache: std::sync::Arc<cache::ReadCache>,
+    /// The one writer of the dial log and the call log, and the toll-fraud counters it keeps.
+    writer: writer::Writer,
 }
 
 /// Seconds since the Unix epoch.

@@ -63,8 +63,20 @@ pub async fn connect(url: &str) -> Result<Store, StoreError> {
         .foreign_keys(true);
     let pool = SqlitePoolOptions::new()
         .max_connections(4)
-        .connect_with(options)
+        .connect_with(options.clone())
         .await?;
     migrator().run(&pool).await?;
-    Ok(Store { pool })
+    // The writer's own connection (dial log, call log). `synchronous=NORMAL` (WAL): a commit is in the WAL file,
+    // safe from a killed process, when the caller is answered, and reaches the disk at the next checkpoint or
+    // full commit. An fsync per call would bound /voice by the disk (docs/BENCHMARKS.md); a power cut can lose
+    // the last moments of these logs, never the database.
+    let writer = SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect_with(options.synchronous(SqliteSynchronous::Normal))
+        .await?;
+    Ok(Store {
+        writer: super::writer::Writer::spawn(writer),
+        cache: Default::default(),
+        pool,
+    })
 }

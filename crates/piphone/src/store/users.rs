@@ -83,13 +83,22 @@ impl Store {
         .transpose()
     }
 
+    /// The user with this name (case-insensitive), served from the read cache when fresh.
     pub async fn user_by_name(&self, username: &str) -> Result<Option<User>, StoreError> {
+        if let Some(user) = self.cache.user(username) {
+            return Ok(Some(user));
+        }
+        let generation = self.cache.generation();
         let row: Option<UserRow> =
             sqlx::query_as("SELECT id, username, role, disabled FROM users WHERE username = ?")
                 .bind(username)
                 .fetch_optional(&self.pool)
                 .await?;
-        row.map(user_from_row).transpose()
+        let user = row.map(user_from_row).transpose()?;
+        if let Some(u) = &user {
+            self.cache.put_user(generation, username, u);
+        }
+        Ok(user)
     }
 
     pub async fn list_users(&self) -> Result<Vec<User>, StoreError> {
@@ -113,6 +122,7 @@ impl Store {
         if done.rows_affected() == 0 {
             return Err(StoreError::NoSuchUser(username.to_owned()));
         }
+        self.cache.clear();
         Ok(())
     }
 
@@ -125,6 +135,7 @@ impl Store {
         if done.rows_affected() == 0 {
             return Err(StoreError::NoSuchUser(username.to_owned()));
         }
+        self.cache.clear();
         Ok(())
     }
 
@@ -148,6 +159,7 @@ impl Store {
             .await?;
         }
         tx.commit().await?;
+        self.cache.clear();
         Ok(())
     }
 
@@ -169,16 +181,28 @@ impl Store {
     }
 
     /// The active, enabled user behind a session, if the session exists and has not expired.
+    /// Served from the read cache when fresh (and the session not expired).
     pub async fn session_user(&self, token_hash: &str) -> Result<Option<User>, StoreError> {
-        let row: Option<UserRow> = sqlx::query_as(
-            "SELECT u.id, u.username, u.role, u.disabled FROM sessions s JOIN users u ON u.id = s.user_id \
-             WHERE s.token_hash = ? AND s.expires_at > ? AND u.disabled = 0",
+        let now = now_unix();
+        if let Some(user) = self.cache.session(token_hash, now) {
+            return Ok(Some(user));
+        }
+        let generation = self.cache.generation();
+        let row: Option<(i64, String, String, bool, i64)> = sqlx::query_as(
+            "SELECT u.id, u.username, u.role, u.disabled, s.expires_at FROM sessions s \
+             JOIN users u ON u.id = s.user_id WHERE s.token_hash = ? AND s.expires_at > ? AND u.disabled = 0",
         )
         .bind(token_hash)
-        .bind(now_unix())
+        .bind(now)
         .fetch_optional(&self.pool)
         .await?;
-        row.map(user_from_row).transpose()
+        let Some((id, name, role, disabled, expires_at)) = row else {
+            return Ok(None);
+        };
+        let user = user_from_row((id, name, role, disabled))?;
+        self.cache
+            .put_session(generation, token_hash, &user, expires_at);
+        Ok(Some(user))
     }
 
     pub async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
@@ -186,6 +210,7 @@ impl Store {
             .bind(token_hash)
             .execute(&self.pool)
             .await?;
+        self.cache.clear();
         Ok(())
     }
 
@@ -195,6 +220,7 @@ impl Store {
             .bind(now_unix())
             .execute(&self.pool)
             .await?;
+        self.cache.clear();
         Ok(done.rows_affected())
     }
 }
