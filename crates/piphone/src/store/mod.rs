@@ -21,7 +21,7 @@ mod writer;
 pub use audio::{AudioDevice, AudioPrefs};
 pub use bans::Ban;
 pub use call_log::{CallEntry, CallFilter, CallKind, History, NewCall, StoredNotes};
-pub use dial_log::Refusal;
+pub use dial_log::{DialVerdict, Refusal};
 pub use kiosk::{KioskOptions, LinkCheck};
 pub use sqlite::connect;
 pub use users::{NewUser, User};
@@ -51,6 +51,8 @@ pub struct Store {
     cache: std::sync::Arc<cache::ReadCache>,
     /// The one writer of the dial log and the call log, and the toll-fraud counters it keeps.
     writer: writer::Writer,
+    /// One lock per user around the toll-fraud check and the record of a dialled call.
+    dial_gates: std::sync::Arc<dial_log::DialGates>,
 }
 
 /// Seconds since the Unix epoch.

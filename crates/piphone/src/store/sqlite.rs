@@ -77,6 +77,7 @@ pub async fn connect(url: &str) -> Result<Store, StoreError> {
     Ok(Store {
         writer: super::writer::Writer::spawn(writer),
         cache: Default::default(),
+        dial_gates: Default::default(),
         pool,
     })
 }
