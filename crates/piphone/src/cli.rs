@@ -1,4 +1,5 @@
-//! The command line: `serve` (the default), `user …`, `config check`, `sandbox call-in`.
+//! The command line: `serve` (the default), `user …`, `config check`, `sandbox call-in`, and the kiosk's
+//! commands (`kiosk`, …; see [`crate::kiosk::cli`]).
 
 use std::ffi::OsString;
 use std::io::{BufRead, IsTerminal, Write};
@@ -39,6 +40,11 @@ enum Command {
     /// Drive the sandbox (sandbox mode only).
     #[command(subcommand)]
     Sandbox(SandboxCommand),
+    #[command(flatten)]
+    Kiosk(crate::kiosk::cli::KioskCommand),
+    /// Check this installation: settings, TLS, the server, the kiosk, Chromium, sound cards, the public URL.
+    /// Prints OK/WARN/FAIL lines; exits 1 when something FAILs.
+    Doctor,
 }
 
 #[derive(Subcommand, Debug)]
@@ -93,7 +99,11 @@ enum SandboxCommand {
 /// Runs the command line; the exit code reflects success.
 pub async fn run(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<ExitCode> {
     let cli = Cli::parse_from(args);
-    let (settings, warnings) = Settings::load()?;
+    let loaded = Settings::load();
+    if matches!(cli.command, Some(Command::Doctor)) {
+        return Ok(crate::doctor::run(loaded).await); // reports bad settings itself
+    }
+    let (settings, warnings) = loaded?;
     for w in &warnings {
         tracing::warn!("{w}");
     }
@@ -105,6 +115,8 @@ pub async fn run(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<Exi
         Command::Sandbox(SandboxCommand::CallIn { from, count }) => {
             sandbox_call_in(settings, &from, count).await
         }
+        Command::Kiosk(cmd) => crate::kiosk::cli::run(settings, cmd).await,
+        Command::Doctor => Ok(crate::doctor::run(Ok((settings, warnings))).await),
     }
 }
 
@@ -229,6 +241,24 @@ fn config_check(settings: &Settings, warnings: &[String]) -> anyhow::Result<Exit
     for (k, v) in settings.redacted_lines() {
         println!("{k:<22} {v}");
     }
+    let problems = settings_problems(settings);
+    for w in warnings {
+        println!("warning: {w}");
+    }
+    if problems.is_empty() {
+        println!("settings OK");
+        Ok(ExitCode::SUCCESS)
+    } else {
+        for p in &problems {
+            eprintln!("error: {p}");
+        }
+        Ok(ExitCode::from(2))
+    }
+}
+
+/// What is wrong with settings that parsed: missing companions of the Twilio credentials, numbers that are not
+/// numbers. (`config check` and `doctor` report these.)
+pub(crate) fn settings_problems(settings: &Settings) -> Vec<String> {
     let mut problems: Vec<String> = Vec::new();
     if let Some(c) = &settings.caller_id
         && PhoneNumber::parse(c, None).is_err()
@@ -263,18 +293,7 @@ fn config_check(settings: &Settings, warnings: &[String]) -> anyhow::Result<Exit
     {
         problems.push(format!("PIPHONE_DEFAULT_NUMBER {d:?}: {e}"));
     }
-    for w in warnings {
-        println!("warning: {w}");
-    }
-    if problems.is_empty() {
-        println!("settings OK");
-        Ok(ExitCode::SUCCESS)
-    } else {
-        for p in &problems {
-            eprintln!("error: {p}");
-        }
-        Ok(ExitCode::from(2))
-    }
+    problems
 }
 
 async fn sandbox_call_in(settings: Settings, from: &str, count: u32) -> anyhow::Result<ExitCode> {

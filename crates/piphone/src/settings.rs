@@ -86,6 +86,8 @@ pub struct Settings {
     pub config_file: Option<PathBuf>,
     /// The radio call-in: queue, greeting, hold music, incoming mode.
     pub callin: crate::callin::CallinSettings,
+    /// The kiosk browser (`piphone kiosk`): its user, Chromium, auto-answer.
+    pub kiosk: crate::kiosk::KioskSettings,
 }
 
 /// A setting that could not be used, with the name the operator wrote.
@@ -134,6 +136,7 @@ struct FileSettings {
     max_concurrent_calls: Option<u32>,
     #[serde(flatten)]
     callin: crate::callin::settings::FileCallin,
+    kiosk: crate::kiosk::settings::FileKiosk,
     #[serde(flatten)]
     unknown: BTreeMap<String, toml::Value>,
 }
@@ -141,6 +144,7 @@ struct FileSettings {
 /// Every environment variable piphone reads, with its settings-file key.
 pub const ENV_NAMES: &[&str] = &[
     "PIPHONE_CONFIG",
+    "PIPHONE_LOG",
     "PIPHONE_LISTEN",
     "PIPHONE_PUBLIC_URL",
     "PIPHONE_DATA_DIR",
@@ -192,7 +196,7 @@ impl Settings {
             if !ENV_NAMES.contains(&key.as_str())
                 && !crate::callin::settings::ENV_NAMES.contains(&key.as_str())
                 && !key.starts_with("PIPHONE_TEST")
-                && !key.starts_with("PIPHONE_KIOSK")
+                && !crate::kiosk::settings::ENV_NAMES.contains(&key.as_str())
             {
                 warnings.push(format!("unknown environment variable {key} ignored"));
             }
@@ -324,6 +328,7 @@ impl Settings {
         )?;
 
         let callin = crate::callin::CallinSettings::from_sources(env, &file.callin)?;
+        let kiosk = crate::kiosk::KioskSettings::from_sources(env, &file.kiosk)?;
 
         Ok((
             Settings {
@@ -344,6 +349,7 @@ impl Settings {
                 max_concurrent_calls,
                 config_file,
                 callin,
+                kiosk,
             },
             warnings,
         ))
@@ -397,6 +403,7 @@ impl Settings {
             ),
         ];
         lines.extend(self.callin.lines());
+        lines.extend(self.kiosk.lines());
         if let Some(t) = &self.twilio {
             lines.push(("twilio_account_sid".into(), t.account_sid.clone()));
             lines.push(("twilio_auth_token".into(), "***".into()));

@@ -117,6 +117,10 @@ impl Application {
             crate::callin::poller::spawn(&callin, poll_rest, store.clone(), interval);
         }
 
+        let control = crate::kiosk::ControlSecret::load_or_create(&settings.data_dir)
+            .context("creating the local control secret")?;
+        let kiosk = Arc::new(crate::kiosk::KioskHub::new(control));
+
         let state = AppState::new(AppStateInner {
             settings: Arc::new(settings),
             store,
@@ -130,6 +134,7 @@ impl Application {
             presence: Arc::new(Presence::default()),
             rest,
             callin,
+            kiosk,
             sandbox: sandbox.clone(),
         });
         let mut router = crate::routes::router(state.clone());
@@ -163,9 +168,12 @@ impl Application {
         };
         tracing::info!(url = %self.local_url, public_url = %self.state.public_url, mode, "piphone listening on {}", self.local_url);
         let hub = self.state.callin.clone();
+        let kiosk = self.state.kiosk.clone();
         let shutdown = async move {
             shutdown.await;
-            hub.close(); // open /events streams end instead of holding the drain up
+            // Open SSE streams (/events, the kiosk page's commands) end instead of holding the drain up.
+            hub.close();
+            kiosk.close();
         };
         crate::server::serve(self.listener, self.router, self.tls, shutdown).await
     }

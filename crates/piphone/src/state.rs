@@ -49,6 +49,8 @@ pub struct AppStateInner {
     pub rest: twilio::rest::Client,
     /// The call-in queue as piphone sees it, and its live updates.
     pub callin: Arc<QueueHub>,
+    /// The relay between the command line and the kiosk page.
+    pub kiosk: Arc<crate::kiosk::KioskHub>,
     /// The sandbox, in sandbox mode only.
     pub sandbox: Option<crate::sandbox::Sandbox>,
 }

@@ -1,7 +1,7 @@
 //! TLS for the listener: the operator's certificate, or a self-signed one made once in the data directory
 //! (browsers allow the microphone on a LAN only over HTTPS). rustls with the ring provider; no OpenSSL.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::Context;
@@ -9,6 +9,21 @@ use rustls::ServerConfig;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
 use crate::settings::{Settings, TlsMode};
+
+/// The certificate the listener presents (PEM), or `None` with `PIPHONE_TLS=off`. Local clients (the command line,
+/// the kiosk browser) pin it instead of trusting any certificate.
+pub fn certificate_path(settings: &Settings) -> Option<PathBuf> {
+    match &settings.tls {
+        TlsMode::Off => None,
+        TlsMode::Files { cert, .. } => Some(cert.clone()),
+        TlsMode::SelfSigned => Some(settings.data_dir.join("tls").join("cert.pem")),
+    }
+}
+
+/// The first certificate of a PEM file, as DER.
+pub fn first_certificate(path: &Path) -> anyhow::Result<CertificateDer<'static>> {
+    load_certs(path).map(|mut certs| certs.swap_remove(0))
+}
 
 /// The rustls server configuration for the settings, or `None` with `PIPHONE_TLS=off`.
 pub fn server_config(settings: &Settings) -> anyhow::Result<Option<Arc<ServerConfig>>> {

@@ -1,10 +1,12 @@
 //! The router: every route piphone serves, grouped by resource, and the layers around them.
 
 mod admin;
+mod audio;
 mod callin;
 mod calls;
 mod console;
 mod health;
+mod kiosk;
 mod login;
 mod middleware;
 mod numbers;
@@ -29,7 +31,7 @@ use crate::state::AppState;
 
 /// Routes anyone may call without a session. Everything else answers 401 (JSON) or redirects to /login
 /// (pages); Twilio's webhooks are refused without a valid signature. The route-inventory test checks this list.
-pub const PUBLIC_ROUTES: &[&str] = &["/healthz", "/login", "/static/{*path}"];
+pub const PUBLIC_ROUTES: &[&str] = &["/healthz", "/login", "/login/kiosk", "/static/{*path}"];
 
 /// Twilio's webhooks: public, but only with a valid `X-Twilio-Signature`.
 pub const WEBHOOK_ROUTES: &[&str] = &[
@@ -76,8 +78,19 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/login", get(login::login_page).post(login::login))
         .route("/logout", post(login::logout))
+        .route("/login/kiosk", get(kiosk::login_with_link))
+        .route("/api/kiosk/commands", get(kiosk::command_stream))
+        .route("/api/kiosk/results", post(kiosk::command_result))
+        .route("/api/kiosk/state", post(kiosk::page_state))
+        .route("/api/kiosk/command", post(kiosk::relay_command))
+        .route("/api/kiosk/status", get(kiosk::kiosk_status))
         .route("/", get(pages::phone))
         .route("/api/me", get(pages::me))
+        .route(
+            "/api/me/audio",
+            get(audio::audio_prefs).put(audio::set_audio_prefs),
+        )
+        .route("/settings", get(audio::settings_page))
         .route("/api/check-number", get(numbers::check_number))
         .route("/token", get(token::token))
         .route("/console", get(console::console_page))

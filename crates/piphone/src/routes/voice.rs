@@ -9,7 +9,7 @@ use twilio::twiml::{Client, Dial, Number, Say, VoiceResponse};
 
 use crate::call_log;
 use crate::state::AppState;
-use crate::store::{CallKind, NewCall, User};
+use crate::store::{CallKind, DialVerdict, NewCall, User};
 use crate::webhook::TwilioForm;
 
 /// The Dial action of station calls that ring browsers.
@@ -82,43 +82,34 @@ pub async fn dial_twiml(State(state): State<AppState>, form: TwilioForm) -> Resp
             .await;
         }
     };
-    let (today, live) = match state.store.dial_counts(&user.username).await {
-        Ok(counts) => counts,
+    let call_sid = form.get("CallSid").unwrap_or("");
+    let verdict = state
+        .store
+        .try_dial(
+            &user.username,
+            number.e164(),
+            call_sid,
+            i64::from(state.settings.max_calls_per_day),
+            i64::from(state.settings.max_concurrent_calls),
+        )
+        .await;
+    let (reason, sentence) = match verdict {
+        Ok(DialVerdict::Dialled) => ("", ""),
+        Ok(DialVerdict::DailyLimit) => (
+            "daily_limit",
+            "Sorry, this account has reached its daily call limit.",
+        ),
+        Ok(DialVerdict::ConcurrentLimit) => (
+            "concurrent_limit",
+            "Sorry, this account already has calls in progress.",
+        ),
         Err(e) => {
             tracing::error!(error = %e, "dial log unavailable; refusing rather than dialling unchecked");
             return refuse("Sorry, the call cannot be placed right now. Please try again.");
         }
     };
-    if today >= i64::from(state.settings.max_calls_per_day) {
-        return refuse_logged(
-            &state,
-            &form,
-            &user,
-            to,
-            "daily_limit",
-            "Sorry, this account has reached its daily call limit.",
-        )
-        .await;
-    }
-    if live >= i64::from(state.settings.max_concurrent_calls) {
-        return refuse_logged(
-            &state,
-            &form,
-            &user,
-            to,
-            "concurrent_limit",
-            "Sorry, this account already has calls in progress.",
-        )
-        .await;
-    }
-    let call_sid = form.get("CallSid").unwrap_or("");
-    if let Err(e) = state
-        .store
-        .log_dialled(&user.username, number.e164(), call_sid)
-        .await
-    {
-        tracing::error!(error = %e, "dial log write failed; refusing rather than dialling unrecorded");
-        return refuse("Sorry, the call cannot be placed right now. Please try again.");
+    if !reason.is_empty() {
+        return refuse_logged(&state, &form, &user, to, reason, sentence).await;
     }
     tracing::info!(user = %user.username, to = %number, "dialling");
     let call = NewCall::now(call_sid, CallKind::Outgoing, number.e164(), "dialling");

@@ -19,7 +19,55 @@ pub struct Refusal {
     pub reason: String,
 }
 
+/// What [`Store::try_dial`] decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DialVerdict {
+    /// Within the limits; recorded (durably) as dialled.
+    Dialled,
+    DailyLimit,
+    ConcurrentLimit,
+}
+
+/// Per-user locks: the limit check and the record of a dialled call happen as one step for each user, so a burst
+/// of simultaneous calls cannot all pass the check before any is recorded. Different users never wait for each other.
+#[derive(Debug, Default)]
+pub(crate) struct DialGates {
+    gates:
+        std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<tokio::sync::Mutex<()>>>>,
+}
+
+impl DialGates {
+    fn gate(&self, username: &str) -> std::sync::Arc<tokio::sync::Mutex<()>> {
+        let mut gates = self.gates.lock().unwrap_or_else(|p| p.into_inner());
+        // Forget gates nobody holds or waits for, so the map stays as small as the set of users dialling now.
+        gates.retain(|_, g| std::sync::Arc::strong_count(g) > 1);
+        gates.entry(username.to_lowercase()).or_default().clone()
+    }
+}
+
 impl Store {
+    /// Checks the user's limits and, if they allow it, records the call as dialled — atomically per user.
+    pub async fn try_dial(
+        &self,
+        username: &str,
+        number: &str,
+        call_sid: &str,
+        max_per_day: i64,
+        max_live: i64,
+    ) -> Result<DialVerdict, StoreError> {
+        let gate = self.dial_gates.gate(username);
+        let _held = gate.lock().await;
+        let (today, live) = self.dial_counts(username).await?;
+        if today >= max_per_day {
+            return Ok(DialVerdict::DailyLimit);
+        }
+        if live >= max_live {
+            return Ok(DialVerdict::ConcurrentLimit);
+        }
+        self.log_dialled(username, number, call_sid).await?;
+        Ok(DialVerdict::Dialled)
+    }
+
     /// Records a call about to be dialled; returns once it is durable (committed with others queued alongside).
     pub async fn log_dialled(
         &self,

@@ -1,4 +1,5 @@
-//! Persistent state: users, sessions, the ban list, the dial log, the call log and screeners' notes.
+//! Persistent state: users, sessions, the ban list, the dial log, the call log and screeners' notes, login links,
+//! audio preferences.
 //!
 //! SQLite by default (WAL, `synchronous=FULL`, `busy_timeout`, created if missing); migrations are compiled into
 //! the binary and run at start-up. Every write is committed before the caller is answered, so a killed process
@@ -6,18 +7,22 @@
 //! together what arrives together ([`writer`]); the hot reads (sessions, users, toll-fraud counts) are served
 //! from memory ([`cache`], [`ledger`]).
 
+mod audio;
 mod bans;
 mod cache;
 mod call_log;
 mod dial_log;
+mod kiosk;
 mod ledger;
 mod sqlite;
 mod users;
 mod writer;
 
+pub use audio::{AudioDevice, AudioPrefs};
 pub use bans::Ban;
 pub use call_log::{CallEntry, CallFilter, CallKind, History, NewCall, StoredNotes};
-pub use dial_log::Refusal;
+pub use dial_log::{DialVerdict, Refusal};
+pub use kiosk::{KioskOptions, LinkCheck};
 pub use sqlite::connect;
 pub use users::{NewUser, User};
 
@@ -46,6 +51,8 @@ pub struct Store {
     cache: std::sync::Arc<cache::ReadCache>,
     /// The one writer of the dial log and the call log, and the toll-fraud counters it keeps.
     writer: writer::Writer,
+    /// One lock per user around the toll-fraud check and the record of a dialled call.
+    dial_gates: std::sync::Arc<dial_log::DialGates>,
 }
 
 /// Seconds since the Unix epoch.

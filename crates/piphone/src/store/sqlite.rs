@@ -40,6 +40,16 @@ fn migrator() -> Migrator {
             "call log and notes",
             include_str!("../../migrations/sqlite/0004_call_log.sql"),
         ),
+        m(
+            8,
+            "login links",
+            include_str!("../../migrations/sqlite/0008_login_links.sql"),
+        ),
+        m(
+            9,
+            "audio preferences",
+            include_str!("../../migrations/sqlite/0009_audio_prefs.sql"),
+        ),
     ])
 }
 
@@ -67,6 +77,7 @@ pub async fn connect(url: &str) -> Result<Store, StoreError> {
     Ok(Store {
         writer: super::writer::Writer::spawn(writer),
         cache: Default::default(),
+        dial_gates: Default::default(),
         pool,
     })
 }

@@ -179,3 +179,21 @@ async fn policy_refusals_are_logged_with_the_number_as_typed() {
     assert_eq!(body["refusals"][0]["reason"], "high_cost_type");
     assert_eq!(body["refusals"][0]["number"], "+1 900 555 0199");
 }
+
+#[tokio::test]
+async fn a_burst_of_simultaneous_calls_cannot_exceed_the_concurrent_limit() {
+    let app = spawn_app_with(&[
+        ("PIPHONE_MAX_CONCURRENT_CALLS", "1"),
+        ("PIPHONE_MAX_CALLS_PER_DAY", "1000"),
+    ])
+    .await;
+    app.add_user("burst", Role::Caller, "burst-password").await;
+    let sids: Vec<String> = (0..20).map(|i| format!("CA{i:032}")).collect();
+    let results =
+        futures_util::future::join_all(sids.iter().map(|sid| dials(&app, "burst", sid))).await;
+    let dialled = results.iter().filter(|d| **d).count();
+    assert_eq!(
+        dialled, 1,
+        "20 simultaneous calls with a limit of 1 live call: {dialled} dialled"
+    );
+}

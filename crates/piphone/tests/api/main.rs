@@ -1,12 +1,15 @@
 //! piphone's HTTP-level integration tests: one binary, each test on its own server (port 0) and database.
 
 mod admin;
+mod audio;
 mod call_log;
 mod callin;
 mod crash;
 mod dial_policy;
+mod doctor;
 mod faults;
 mod helpers;
+mod kiosk;
 mod login;
 mod props;
 mod reliability;

@@ -4,6 +4,7 @@ import { showModeBanner } from './common.js';
 const MESSAGES = {
   invalid: 'Wrong username or password.',
   rate: 'Too many attempts. Wait a minute, then try again.',
+  link: 'That sign-in link has expired or was already used.',
 };
 
 showModeBanner();
