@@ -28,25 +28,29 @@ pub enum DialVerdict {
     ConcurrentLimit,
 }
 
-/// Per-user locks: the limit check and the record of a dialled call happen as one step for each user, so a burst
-/// of simultaneous calls cannot all pass the check before any is recorded. Different users never wait for each other.
-#[derive(Debug, Default)]
-pub(crate) struct DialGates {
-    gates:
-        std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<tokio::sync::Mutex<()>>>>,
-}
+impl DialVerdict {
+    /// As the writer answers it.
+    pub(crate) fn code(self) -> u64 {
+        match self {
+            DialVerdict::Dialled => 0,
+            DialVerdict::DailyLimit => 1,
+            DialVerdict::ConcurrentLimit => 2,
+        }
+    }
 
-impl DialGates {
-    fn gate(&self, username: &str) -> std::sync::Arc<tokio::sync::Mutex<()>> {
-        let mut gates = self.gates.lock().unwrap_or_else(|p| p.into_inner());
-        // Forget gates nobody holds or waits for, so the map stays as small as the set of users dialling now.
-        gates.retain(|_, g| std::sync::Arc::strong_count(g) > 1);
-        gates.entry(username.to_lowercase()).or_default().clone()
+    fn from_code(code: u64) -> DialVerdict {
+        match code {
+            0 => DialVerdict::Dialled,
+            1 => DialVerdict::DailyLimit,
+            _ => DialVerdict::ConcurrentLimit,
+        }
     }
 }
 
 impl Store {
-    /// Checks the user's limits and, if they allow it, records the call as dialled — atomically per user.
+    /// Checks the user's limits and, if they allow it, records the call as dialled — atomically per user: the
+    /// writer decides each attempt after the ones before it, so a burst of simultaneous calls cannot all pass the
+    /// check before any is recorded, and the calls let through are still written together.
     pub async fn try_dial(
         &self,
         username: &str,
@@ -55,17 +59,17 @@ impl Store {
         max_per_day: i64,
         max_live: i64,
     ) -> Result<DialVerdict, StoreError> {
-        let gate = self.dial_gates.gate(username);
-        let _held = gate.lock().await;
-        let (today, live) = self.dial_counts(username).await?;
-        if today >= max_per_day {
-            return Ok(DialVerdict::DailyLimit);
-        }
-        if live >= max_live {
-            return Ok(DialVerdict::ConcurrentLimit);
-        }
-        self.log_dialled(username, number, call_sid).await?;
-        Ok(DialVerdict::Dialled)
+        self.writer
+            .submit(Op::TryDial {
+                username: username.to_owned(),
+                number: number.to_owned(),
+                call_sid: call_sid.to_owned(),
+                at: now_unix(),
+                max_per_day,
+                max_live,
+            })
+            .await
+            .map(DialVerdict::from_code)
     }
 
     /// Records a call about to be dialled; returns once it is durable (committed with others queued alongside).
@@ -81,6 +85,7 @@ impl Store {
                 number: number.to_owned(),
                 call_sid: call_sid.to_owned(),
                 at: now_unix(),
+                counted: None,
             })
             .await
             .map(drop)

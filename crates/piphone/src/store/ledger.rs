@@ -81,15 +81,31 @@ impl DialLedger {
         self.users.insert(username.to_owned(), dials);
     }
 
-    /// A dialled call was committed.
-    pub(crate) fn dialled(&mut self, username: &str, call_sid: &str, at: i64) {
+    /// A dialled call (committed, or about to be by the writer). Returns whether it is a new live call (its
+    /// CallSid was not live already), for [`DialLedger::undo_dialled`].
+    pub(crate) fn dialled(&mut self, username: &str, call_sid: &str, at: i64) -> bool {
         let key = self.live_key(call_sid);
         let Some(dials) = self.users.get_mut(username) else {
-            return; // not loaded: the load will read it from the table
+            return false; // not loaded: the load will read it from the table
         };
         dials.day.push_back(at);
-        dials.live.insert(key.clone(), at);
+        let new_live = dials.live.insert(key.clone(), at).is_none();
         self.owners.insert(key, username.to_owned());
+        new_live
+    }
+
+    /// Takes back [`DialLedger::dialled`] for a call whose row could not be written.
+    pub(crate) fn undo_dialled(&mut self, username: &str, call_sid: &str, at: i64, new_live: bool) {
+        let Some(dials) = self.users.get_mut(username) else {
+            return;
+        };
+        if let Some(i) = dials.day.iter().rposition(|t| *t == at) {
+            dials.day.remove(i);
+        }
+        if new_live && !call_sid.is_empty() {
+            dials.live.remove(call_sid);
+            self.owners.remove(call_sid);
+        }
     }
 
     /// A call's end was committed.
@@ -139,7 +155,10 @@ mod tests {
             NOW,
         );
         assert_eq!(l.counts("anna", NOW), Some((3, 1)));
-        l.dialled("anna", "CAnew", NOW);
+        assert!(l.dialled("anna", "CAnew", NOW));
+        assert_eq!(l.counts("anna", NOW), Some((4, 2)));
+        assert!(!l.dialled("anna", "CAnew", NOW), "the same CallSid again");
+        l.undo_dialled("anna", "CAnew", NOW, false);
         assert_eq!(l.counts("anna", NOW), Some((4, 2)));
         l.ended("CAlive");
         l.ended("CAunknown");

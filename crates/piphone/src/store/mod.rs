@@ -51,8 +51,6 @@ pub struct Store {
     cache: std::sync::Arc<cache::ReadCache>,
     /// The one writer of the dial log and the call log, and the toll-fraud counters it keeps.
     writer: writer::Writer,
-    /// One lock per user around the toll-fraud check and the record of a dialled call.
-    dial_gates: std::sync::Arc<dial_log::DialGates>,
 }
 
 /// Seconds since the Unix epoch.

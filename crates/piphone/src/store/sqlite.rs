@@ -77,7 +77,6 @@ pub async fn connect(url: &str) -> Result<Store, StoreError> {
     Ok(Store {
         writer: super::writer::Writer::spawn(writer),
         cache: Default::default(),
-        dial_gates: Default::default(),
         pool,
     })
 }

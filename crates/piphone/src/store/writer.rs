@@ -15,6 +15,7 @@ use sqlx::sqlite::SqliteArguments;
 use sqlx::{Arguments, AssertSqlSafe, QueryBuilder, Sqlite, SqliteConnection};
 use tokio::sync::{mpsc, oneshot};
 
+use super::DialVerdict;
 use super::ledger::{DialLedger, DialRow};
 use super::{StoreError, now_unix};
 
@@ -30,6 +31,21 @@ pub(crate) enum Op {
         number: String,
         call_sid: String,
         at: i64,
+        /// Set when this row came from a [`Op::TryDial`] the writer let through: the ledger already counts it
+        /// (and whether its CallSid was a new live call, to undo it if the write fails).
+        counted: Option<bool>,
+    },
+    /// Check the user's toll-fraud limits and, within them, record the call as dialled. The writer decides the
+    /// attempts one after another (each seeing those before it, even in the same batch), so a burst of
+    /// simultaneous calls cannot all pass; the rows still go to the disk together. Answered with a
+    /// [`DialVerdict`] code.
+    TryDial {
+        username: String,
+        number: String,
+        call_sid: String,
+        at: i64,
+        max_per_day: i64,
+        max_live: i64,
     },
     Refused {
         username: String,
@@ -230,6 +246,7 @@ async fn run(
         let (after, writes): (Vec<Job>, Vec<Job>) = batch
             .drain(..)
             .partition(|j| matches!(j.op, Op::Load { .. } | Op::Flush));
+        let writes = decide(&mut conn, &ledger, writes).await;
         let results = apply(&mut conn, &writes).await;
         {
             let mut l = ledger.lock().unwrap_or_else(|p| p.into_inner());
@@ -240,20 +257,47 @@ async fn run(
                             username,
                             call_sid,
                             at,
+                            counted: None,
                             ..
                         },
                         Ok(_),
-                    ) => l.dialled(username, call_sid, *at),
+                    ) => {
+                        l.dialled(username, call_sid, *at);
+                    }
+                    (
+                        Op::Dialled {
+                            username,
+                            call_sid,
+                            at,
+                            counted: Some(new_live),
+                            ..
+                        },
+                        Err(_),
+                    ) => l.undo_dialled(username, call_sid, *at, *new_live),
                     (Op::Ended { call_sid, .. }, Ok(_)) => l.ended(call_sid),
                     _ => {}
                 }
             }
         }
         for (job, result) in writes.into_iter().zip(results) {
-            let result = result.map_err(|e| {
-                tracing::error!(error = %e, change = ?job.op, "database write failed");
-                StoreError::Write(e.to_string())
-            });
+            let result = match result {
+                Ok(_)
+                    if matches!(
+                        job.op,
+                        Op::Dialled {
+                            counted: Some(_),
+                            ..
+                        }
+                    ) =>
+                {
+                    Ok(DialVerdict::Dialled.code())
+                }
+                Ok(rows) => Ok(rows),
+                Err(e) => {
+                    tracing::error!(error = %e, change = ?job.op, "database write failed");
+                    Err(StoreError::Write(e.to_string()))
+                }
+            };
             let _ = job.done.send(result);
         }
         // Loads and flushes see everything queued before them.
@@ -265,6 +309,63 @@ async fn run(
             let _ = job.done.send(result);
         }
     }
+}
+
+/// Decides the batch's dial attempts in order: loads each user's counters if needed, answers those over a
+/// limit at once, and turns the others into dial-log rows already counted in the ledger.
+async fn decide(
+    conn: &mut SqliteConnection,
+    ledger: &Mutex<DialLedger>,
+    writes: Vec<Job>,
+) -> Vec<Job> {
+    let mut kept = Vec::with_capacity(writes.len());
+    for mut job in writes {
+        let Op::TryDial {
+            username,
+            number,
+            call_sid,
+            at,
+            max_per_day,
+            max_live,
+        } = &mut job.op
+        else {
+            kept.push(job);
+            continue;
+        };
+        let loaded = ledger
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_loaded(username);
+        if !loaded && let Err(e) = load(conn, ledger, username).await {
+            let _ = job.done.send(Err(e));
+            continue;
+        }
+        let mut l = ledger.lock().unwrap_or_else(|p| p.into_inner());
+        let (today, live) = l.counts(username, *at).unwrap_or((i64::MAX, i64::MAX));
+        let verdict = if today >= *max_per_day {
+            DialVerdict::DailyLimit
+        } else if live >= *max_live {
+            DialVerdict::ConcurrentLimit
+        } else {
+            DialVerdict::Dialled
+        };
+        if verdict != DialVerdict::Dialled {
+            drop(l);
+            let _ = job.done.send(Ok(verdict.code()));
+            continue;
+        }
+        let new_live = l.dialled(username, call_sid, *at);
+        drop(l);
+        job.op = Op::Dialled {
+            username: std::mem::take(username),
+            number: std::mem::take(number),
+            call_sid: std::mem::take(call_sid),
+            at: *at,
+            counted: Some(new_live),
+        };
+        kept.push(job);
+    }
+    kept
 }
 
 /// Makes the changes: the new dial-log rows first (one statement), then the others in order, consecutive
@@ -340,6 +441,7 @@ async fn statement(conn: &mut SqliteConnection, jobs: &[&Job]) -> Result<u64, sq
                     number,
                     call_sid,
                     at,
+                    ..
                 } => {
                     row.push_bind(*at)
                         .push_bind(username.as_str())
@@ -387,7 +489,8 @@ async fn statement(conn: &mut SqliteConnection, jobs: &[&Job]) -> Result<u64, sq
                 .collect();
             execute(conn, &writes).await
         }
-        Op::Load { .. } | Op::Flush => Ok(0),
+        // Attempts are decided (turned into rows or answered) before changes are made.
+        Op::TryDial { .. } | Op::Load { .. } | Op::Flush => Ok(0),
     }
 }
 
@@ -438,6 +541,38 @@ mod tests {
         assert_eq!(calls.len(), 60, "a repeated CallSid updates its row");
         let refused = calls.iter().filter(|c| c.outcome == "refused").count();
         assert_eq!(refused, 40, "the later write of a CallSid wins");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn dial_attempts_are_decided_one_after_another_even_in_one_batch() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("t.sqlite").display());
+        let store = connect(&url).await.unwrap();
+        let attempts: Vec<_> = (0..50)
+            .map(|i| {
+                let store = store.clone();
+                tokio::spawn(async move {
+                    store
+                        .try_dial("anna", "+14155552671", &format!("CA{i:032}"), 1000, 3)
+                        .await
+                        .unwrap()
+                })
+            })
+            .collect();
+        let verdicts = futures_util::future::join_all(attempts).await;
+        let dialled = verdicts
+            .iter()
+            .filter(|v| *v.as_ref().unwrap() == crate::store::DialVerdict::Dialled)
+            .count();
+        assert_eq!(dialled, 3, "a limit of 3 live calls lets exactly 3 through");
+        assert_eq!(store.dial_counts("anna").await.unwrap(), (3, 3));
+        drop(store);
+        let reopened = connect(&url).await.unwrap();
+        assert_eq!(
+            reopened.dial_counts("anna").await.unwrap(),
+            (3, 3),
+            "and exactly those 3 were written"
+        );
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
