@@ -166,6 +166,19 @@ def memory_mb(p, field=None):
     return rss / 1024, hwm / 1024
 
 
+def cpu_seconds(p):
+    """User + system CPU time of the process and its children (gunicorn's workers), in seconds."""
+    ticks = 0
+    for pid in pids_of(p):
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+        except (OSError, IndexError, ValueError):
+            pass
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def reset_peak(p):
     """Resets VmHWM to the current RSS (Linux ≥ 4.0: `echo 5 > /proc/PID/clear_refs`)."""
     for pid in pids_of(p):
@@ -460,6 +473,7 @@ def main():
         rounds = {name: [] for name in contenders}
         for rnd in range(args.rounds):
             for name in contenders:
+                cpu_before = cpu_seconds(procs[name])
                 if key == "voice":
                     r = wrk(base[name] + route, args.seconds, args.connections, threads, "POST", body,
                             voice_headers, workdir)
@@ -467,15 +481,17 @@ def main():
                     r = wrk(base[name] + route, args.seconds, args.connections, threads, "GET", None,
                             token_headers[name], workdir)
                 r["errors"] = r["errors_status"] + r["errors_connect"] + r["errors_read"] + r["errors_timeout"]
+                r["cpu_us"] = (cpu_seconds(procs[name]) - cpu_before) * 1e6 / max(1, r["requests"])
                 rounds[name].append(r)
                 log(f"{name} {route} round {rnd + 1}/{args.rounds}: {r['rps']:.0f} req/s, p50 {r['p50_ms']:.2f} ms, "
-                    f"p99 {r['p99_ms']:.2f} ms, errors {r['errors']}")
+                    f"p99 {r['p99_ms']:.2f} ms, {r['cpu_us']:.0f} µs CPU/request, errors {r['errors']}")
                 time.sleep(0.5)
         for name in contenders:
             ordered = sorted(rounds[name], key=lambda r: r["rps"])
             chosen = dict(ordered[len(ordered) // 2])
             chosen["errors"] = sum(r["errors"] for r in rounds[name])
             chosen["rounds_rps"] = [r["rps"] for r in rounds[name]]
+            chosen["cpu_us"] = median(r["cpu_us"] for r in rounds[name])
             res[key][name] = chosen
 
     # --- the fan-out: SSE streams (piphone, ceiling) or polling browsers (baseline) ---
@@ -597,6 +613,7 @@ def report(res):
                 None if p is None or b is None else p >= 20 * b)
         for q in ["p50", "p99"]:
             row(f"`{route}` latency {q}, ms", *(get(key, n, f"{q}_ms") for n in ["piphone", "baseline", "ceiling"]))
+        row(f"`{route}` server CPU per request, µs", *(get(key, n, "cpu_us") for n in ["piphone", "baseline", "ceiling"]))
     errs = {n: (res["voice"].get(n, {}).get("errors", 0) + res["token"].get(n, {}).get("errors", 0))
             for n in res["contenders"]}
     ev = res.get("events", {})
@@ -668,7 +685,8 @@ def report(res):
         out.append("| Measure | before | piphone (this build) | after ÷ before | before ÷ ceiling | after ÷ ceiling |")
         out.append("|---|---:|---:|---:|---:|---:|")
         for key, route in [("voice", "/voice"), ("token", "/token")]:
-            for field, label in [("rps", "requests/s"), ("p50_ms", "p50, ms"), ("p99_ms", "p99, ms")]:
+            for field, label in [("rps", "requests/s"), ("p50_ms", "p50, ms"), ("p99_ms", "p99, ms"),
+                                 ("cpu_us", "server CPU per request, µs")]:
                 b, p, c = (get(key, n, field) for n in ["before", "piphone", "ceiling"])
                 out.append(f"| `{route}` {label} | {fmt(b)} | {fmt(p)} | {ratio(p, b)} | {ratio(b, c)} | {ratio(p, c)} |")
         for label, sec in [("resident memory idle, MB", "idle_mb"), ("start → healthy, ms", "startup_ms"),
