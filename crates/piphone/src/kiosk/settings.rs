@@ -154,12 +154,7 @@ impl KioskSettings {
 mod tests {
     use super::*;
 
-    fn env(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
+    use crate::settings::tests::env;
 
     #[test]
     fn defaults_then_environment() {

@@ -243,18 +243,7 @@ impl Engine {
             ("To".to_owned(), to),
         ];
         self.event(&sid, "ringing", json!({}));
-        let url = self.webhook_url("/voice/incoming");
-        leg::spawn(
-            self.clone(),
-            sid.clone(),
-            rx,
-            params,
-            Source::Fetch {
-                url,
-                method: Method::Post,
-                params: vec![],
-            },
-        );
+        self.start_leg(&sid, rx, params, "/voice/incoming");
         sid
     }
 
@@ -285,19 +274,25 @@ impl Engine {
         params.extend(custom.into_iter().filter(|(k, _)| k != "To"));
         self.event(&sid, "ringing", json!({}));
         before_start(&sid);
-        let url = self.webhook_url("/voice");
-        leg::spawn(
-            self.clone(),
-            sid.clone(),
-            rx,
-            params,
-            Source::Fetch {
-                url,
-                method: Method::Post,
-                params: vec![],
-            },
-        );
+        self.start_leg(&sid, rx, params, "/voice");
         sid
+    }
+
+    /// Runs a new call's leg, starting with a POST of `params` to piphone's webhook at `path`.
+    fn start_leg(
+        &self,
+        sid: &str,
+        rx: mpsc::UnboundedReceiver<Signal>,
+        params: Vec<(String, String)>,
+        path: &str,
+    ) {
+        let url = self.webhook_url(path);
+        let source = Source::Fetch {
+            url,
+            method: Method::Post,
+            params: vec![],
+        };
+        leg::spawn(self.clone(), sid.to_owned(), rx, params, source);
     }
 }
 
