@@ -8,9 +8,8 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::ConnectInfo;
-use hyper_util::rt::{TokioExecutor, TokioIo};
-use hyper_util::server::conn::auto::Builder;
-use hyper_util::server::graceful::GracefulShutdown;
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use rustls::ServerConfig;
 use tokio::net::TcpListener;
@@ -28,8 +27,13 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send,
 ) -> std::io::Result<()> {
     let acceptor = tls.map(tokio_rustls::TlsAcceptor::from);
-    let graceful = GracefulShutdown::new();
-    let builder = Builder::new(TokioExecutor::new());
+    // Every connection task holds a receiver; a shutdown is announced through the sender, which then waits
+    // until the last receiver is gone (every connection finished its request in flight and closed).
+    let (drain, draining) = tokio::sync::watch::channel(());
+    // HTTP/1.1 with upgrades (WebSockets). The timer makes hyper's 30 s header-read timeout effective, so a
+    // client that opens a connection and trickles its headers is cut off.
+    let mut builder = http1::Builder::new();
+    builder.timer(TokioTimer::new());
     tokio::pin!(shutdown);
     loop {
         let (stream, peer) = tokio::select! {
@@ -52,7 +56,7 @@ pub async fn serve(
                     req
                 });
         let hyper_service = TowerToHyperService::new(service);
-        let watcher = graceful.watcher();
+        let draining = draining.clone();
         let builder = builder.clone();
         let acceptor = acceptor.clone();
         tokio::spawn(async move {
@@ -62,8 +66,9 @@ pub async fn serve(
                     {
                         Ok(Ok(tls)) => {
                             let conn = builder
-                                .serve_connection_with_upgrades(TokioIo::new(tls), hyper_service);
-                            watcher.watch(conn.into_owned()).await
+                                .serve_connection(TokioIo::new(tls), hyper_service)
+                                .with_upgrades();
+                            until_drained(conn, draining).await
                         }
                         Ok(Err(e)) => {
                             tracing::debug!(%peer, error = %e, "TLS handshake failed");
@@ -73,9 +78,10 @@ pub async fn serve(
                     }
                 }
                 None => {
-                    let conn =
-                        builder.serve_connection_with_upgrades(TokioIo::new(stream), hyper_service);
-                    watcher.watch(conn.into_owned()).await
+                    let conn = builder
+                        .serve_connection(TokioIo::new(stream), hyper_service)
+                        .with_upgrades();
+                    until_drained(conn, draining).await
                 }
             };
             if let Err(e) = result {
@@ -84,17 +90,53 @@ pub async fn serve(
         });
     }
     drop(listener);
+    drop(draining);
     tracing::info!(
-        open = graceful.count(),
+        open = drain.receiver_count(),
         "shutting down; letting open requests finish"
     );
-    if tokio::time::timeout(DRAIN_TIMEOUT, graceful.shutdown())
+    let _ = drain.send(());
+    if tokio::time::timeout(DRAIN_TIMEOUT, drain.closed())
         .await
         .is_err()
     {
         tracing::warn!("some connections did not finish in time");
     }
     Ok(())
+}
+
+/// Serves one connection; once a shutdown is announced, finishes the request in flight (keep-alive ends) and
+/// returns. An upgraded connection (a WebSocket) is handed off by hyper and no longer counted here.
+async fn until_drained<C>(conn: C, mut draining: tokio::sync::watch::Receiver<()>) -> C::Output
+where
+    C: Future + GracefulConnection,
+{
+    tokio::pin!(conn);
+    tokio::select! {
+        result = conn.as_mut() => result,
+        _ = draining.changed() => {
+            conn.as_mut().start_graceful_shutdown();
+            conn.await
+        }
+    }
+}
+
+/// What [`until_drained`] needs of a connection: a way to stop taking new requests.
+trait GracefulConnection {
+    fn start_graceful_shutdown(self: std::pin::Pin<&mut Self>);
+}
+
+impl<I, S> GracefulConnection for http1::UpgradeableConnection<I, S>
+where
+    S: hyper::service::HttpService<hyper::body::Incoming>,
+    S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    S::ResBody: hyper::body::Body + 'static,
+    <S::ResBody as hyper::body::Body>::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+{
+    fn start_graceful_shutdown(self: std::pin::Pin<&mut Self>) {
+        self.graceful_shutdown();
+    }
 }
 
 /// The URL a client on this machine reaches the listener at.

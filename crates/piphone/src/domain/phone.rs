@@ -11,7 +11,9 @@ pub struct PhoneNumber {
     e164: String,
     country: Option<String>,
     kind: PhoneNumberType,
-    formatted: String,
+    /// Only for the fictional `+1 555` numbers, which libphonenumber does not format; others are formatted
+    /// when asked (not on the webhook path).
+    fictional_formatted: Option<String>,
 }
 
 /// Why a number may not be dialled. `Display` is the sentence a caller hears.
@@ -58,16 +60,19 @@ impl PhoneNumber {
         let region = default_region.and_then(|r| Region::from_code(r).ok());
         let parsed = rlibphonenumber::PhoneNumber::parse(trimmed, region)
             .map_err(|_| DialRefusal::Invalid)?;
-        if !parsed.is_valid() {
+        // `is_valid()` is exactly "has a region and a known type" (libphonenumber's isValidNumber), so asking
+        // for both directly spares matching the number against its region's patterns a second time.
+        let (Some(country), kind) = (parsed.get_region_code(), parsed.get_type()) else {
+            return Err(DialRefusal::Invalid);
+        };
+        if kind == PhoneNumberType::Unknown {
             return Err(DialRefusal::Invalid);
         }
         Ok(PhoneNumber {
             e164: parsed.format_as(PhoneNumberFormat::E164).into_owned(),
-            country: parsed.get_region_code().map(|r| r.to_string()),
-            kind: parsed.get_type(),
-            formatted: parsed
-                .format_as(PhoneNumberFormat::International)
-                .into_owned(),
+            country: Some(country.to_string()),
+            kind,
+            fictional_formatted: None,
         })
     }
 
@@ -105,12 +110,12 @@ impl PhoneNumber {
             e164: format!("+1{national}"),
             country: Some("US".into()),
             kind: PhoneNumberType::FixedLineOrMobile,
-            formatted: format!(
+            fictional_formatted: Some(format!(
                 "+1 {}-{}-{}",
                 &national[..3],
                 &national[3..6],
                 &national[6..]
-            ),
+            )),
         })
     }
 
@@ -124,19 +129,25 @@ impl PhoneNumber {
     }
 
     /// International format for people, e.g. `+44 20 7183 8750`.
-    pub fn formatted(&self) -> &str {
-        &self.formatted
+    pub fn formatted(&self) -> String {
+        if let Some(f) = &self.fictional_formatted {
+            return f.clone();
+        }
+        rlibphonenumber::PhoneNumber::parse(&self.e164, None)
+            .map(|p| p.format_as(PhoneNumberFormat::International).into_owned())
+            .unwrap_or_else(|_| self.e164.clone())
     }
 
     /// The number read out digit by digit, for `<Say>`: "plus 4 4 2 0 …".
     pub fn spoken(&self) -> String {
-        let digits: Vec<String> = self
-            .e164
-            .trim_start_matches('+')
-            .chars()
-            .map(String::from)
-            .collect();
-        format!("plus {}", digits.join(" "))
+        let digits = self.e164.trim_start_matches('+');
+        let mut spoken = String::with_capacity(5 + 2 * digits.len());
+        spoken.push_str("plus");
+        for d in digits.chars() {
+            spoken.push(' ');
+            spoken.push(d);
+        }
+        spoken
     }
 
     fn is_high_cost(&self) -> bool {

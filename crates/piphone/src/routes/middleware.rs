@@ -6,42 +6,22 @@ use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use http::{HeaderValue, Method, StatusCode, header};
+use http::{HeaderName, HeaderValue, Method, StatusCode, header};
+use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::state::AppState;
 
 /// No inline script or style anywhere; the Voice SDK talks to Twilio's hosts in real mode.
-const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
      media-src 'self' blob: data:; connect-src 'self' wss://*.twilio.com https://*.twilio.com; \
      worker-src 'self' blob:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'";
 
-pub async fn security_headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let mut res = next.run(req).await;
-    let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CSP),
-    );
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
-    h.insert(
-        "permissions-policy",
-        HeaderValue::from_static("microphone=(self), camera=(), geolocation=()"),
-    );
-    if state.tls {
-        h.insert(
-            header::STRICT_TRANSPORT_SECURITY,
-            HeaderValue::from_static("max-age=31536000"),
-        );
-    }
-    res
+/// Permissions: the microphone for this origin only, nothing else.
+pub const PERMISSIONS_POLICY: &str = "microphone=(self), camera=(), geolocation=()";
+
+/// A layer setting one fixed response header (replacing any the handler set): no per-request allocation.
+pub fn header(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
+    SetResponseHeaderLayer::overriding(name, HeaderValue::from_static(value))
 }
 
 /// Refuses cross-site state-changing requests: `Sec-Fetch-Site` must be same-origin or none (typed URL, CLI),

@@ -33,7 +33,7 @@ pub async fn check_number(
             json!({
                 "valid": parsed.is_some(), "allowed": false,
                 "e164": parsed.as_ref().map(|n| n.e164().to_owned()),
-                "formatted": parsed.as_ref().map(|n| n.formatted().to_owned()),
+                "formatted": parsed.as_ref().map(|n| n.formatted()),
                 "country": parsed.as_ref().and_then(|n| n.country().map(str::to_owned)),
                 "reason": refusal.to_string(),
             })

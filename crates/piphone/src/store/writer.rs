@@ -5,14 +5,16 @@
 //! from the pool's connections, those commits fought over SQLite's single write lock, and the losers slept in
 //! SQLite's busy handler (1 to 100 ms a time). Here callers queue instead, and the writer takes everything
 //! queued at once: all new dial-log rows in one multi-row `INSERT`, consecutive call-log rows likewise, the rest
-//! one statement each. Each statement commits on its own (no transaction around the batch: fewer round trips to
+//! one statement each. A multi-row statement takes its rows as one JSON array bound to one parameter
+//! (`… SELECT value->>0, … FROM json_each(?)`), so its SQL is the same whatever the number of rows: it is
+//! prepared once per connection and cached, not parsed again for every batch. Each statement commits on its own (no transaction around the batch: fewer round trips to
 //! the connection's thread, and a failed statement touches no other); a failed multi-row statement is retried
 //! row by row, so one bad change fails only its own caller. Callers are answered once their change is committed.
 
 use std::sync::{Arc, Mutex};
 
 use sqlx::sqlite::SqliteArguments;
-use sqlx::{Arguments, AssertSqlSafe, QueryBuilder, Sqlite, SqliteConnection};
+use sqlx::{Arguments, AssertSqlSafe, SqliteConnection};
 use tokio::sync::{mpsc, oneshot};
 
 use super::DialVerdict;
@@ -138,35 +140,59 @@ impl Write {
 
 /// Runs `writes` (all the same [`Sql`]; several only for rows) as one statement; returns the rows changed.
 async fn execute(conn: &mut SqliteConnection, writes: &[&Write]) -> Result<u64, sqlx::Error> {
-    let mut args = SqliteArguments::default();
-    for value in writes.iter().flat_map(|w| &w.values) {
-        let added = match value {
-            Value::Null => args.add(None::<i64>),
-            Value::Int(v) => args.add(*v),
-            Value::Text(v) => args.add(v.as_str()),
-        };
-        added.map_err(sqlx::Error::Encode)?;
-    }
     let done = match writes[0].sql {
-        Sql::Statement(sql) => sqlx::query_with(sql, args).execute(conn).await?,
-        Sql::Row { head, tail } => {
-            let mut sql = String::from(head);
-            sql.push_str(" VALUES ");
-            for (i, w) in writes.iter().enumerate() {
-                sql.push_str(if i == 0 { "(" } else { ", (" });
-                sql.push_str(&vec!["?"; w.values.len()].join(", "));
-                sql.push(')');
+        Sql::Statement(sql) => {
+            let mut args = SqliteArguments::default();
+            for value in writes.iter().flat_map(|w| &w.values) {
+                let added = match value {
+                    Value::Null => args.add(None::<i64>),
+                    Value::Int(v) => args.add(*v),
+                    Value::Text(v) => args.add(v.as_str()),
+                };
+                added.map_err(sqlx::Error::Encode)?;
             }
-            sql.push(' ');
-            sql.push_str(tail);
-            // Row counts vary: keep these statements out of the prepared-statement cache.
-            sqlx::query_with(AssertSqlSafe(sql), args)
-                .persistent(false)
+            sqlx::query_with(sql, args).execute(conn).await?
+        }
+        Sql::Row { head, tail } => {
+            let columns = writes[0].values.len();
+            if writes.iter().any(|w| w.values.len() != columns) {
+                return Err(sqlx::Error::Protocol(
+                    "rows of one statement must have the same columns".into(),
+                ));
+            }
+            let rows = serde_json::Value::Array(
+                writes
+                    .iter()
+                    .map(|w| w.values.iter().map(Value::to_json).collect())
+                    .collect(),
+            );
+            sqlx::query(AssertSqlSafe(rows_sql(head, columns, tail)))
+                .bind(rows.to_string())
                 .execute(conn)
                 .await?
         }
     };
     Ok(done.rows_affected())
+}
+
+/// `head` + a `SELECT` of `columns` values from each element of a JSON array of rows, in array order, + `tail`.
+/// (`WHERE true` keeps an `ON CONFLICT` tail from being read as a join constraint.)
+fn rows_sql(head: &str, columns: usize, tail: &str) -> String {
+    let values: Vec<String> = (0..columns).map(|i| format!("value->>{i}")).collect();
+    format!(
+        "{head} SELECT {} FROM json_each(?) WHERE true ORDER BY key {tail}",
+        values.join(", ")
+    )
+}
+
+impl Value {
+    fn to_json(&self) -> serde_json::Value {
+        match self {
+            Value::Null => serde_json::Value::Null,
+            Value::Int(v) => (*v).into(),
+            Value::Text(v) => v.as_str().into(),
+        }
+    }
 }
 
 struct Job {
@@ -432,41 +458,33 @@ async fn run_unit(
 async fn statement(conn: &mut SqliteConnection, jobs: &[&Job]) -> Result<u64, sqlx::Error> {
     match &jobs[0].op {
         Op::Dialled { .. } | Op::Refused { .. } => {
-            let mut insert = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO dial_log (at, username, number, outcome, reason, call_sid) ",
-            );
-            insert.push_values(jobs, |mut row, job| match &job.op {
-                Op::Dialled {
-                    username,
-                    number,
-                    call_sid,
-                    at,
-                    ..
-                } => {
-                    row.push_bind(*at)
-                        .push_bind(username.as_str())
-                        .push_bind(number.as_str())
-                        .push_bind("dialled")
-                        .push_bind(None::<&str>)
-                        .push_bind(call_sid.as_str());
-                }
-                Op::Refused {
-                    username,
-                    number,
-                    reason,
-                    at,
-                } => {
-                    row.push_bind(*at)
-                        .push_bind(username.as_str())
-                        .push_bind(number.as_str())
-                        .push_bind("refused")
-                        .push_bind(reason.as_str())
-                        .push_bind(None::<&str>);
-                }
-                _ => unreachable!("only dial-log rows are grouped here"),
-            });
-            // Row counts vary: keep these statements out of the prepared-statement cache.
-            let done = insert.build().persistent(false).execute(conn).await?;
+            let rows: Vec<serde_json::Value> = jobs
+                .iter()
+                .map(|job| match &job.op {
+                    Op::Dialled {
+                        username,
+                        number,
+                        call_sid,
+                        at,
+                        ..
+                    } => serde_json::json!([*at, username, number, "dialled", null, call_sid]),
+                    Op::Refused {
+                        username,
+                        number,
+                        reason,
+                        at,
+                    } => serde_json::json!([*at, username, number, "refused", reason, null]),
+                    _ => unreachable!("only dial-log rows are grouped here"),
+                })
+                .collect();
+            let done = sqlx::query(
+                "INSERT INTO dial_log (at, username, number, outcome, reason, call_sid) \
+                 SELECT value->>0, value->>1, value->>2, value->>3, value->>4, value->>5 \
+                 FROM json_each(?) WHERE true ORDER BY key",
+            )
+            .bind(serde_json::Value::Array(rows).to_string())
+            .execute(conn)
+            .await?;
             Ok(done.rows_affected())
         }
         Op::Ended { call_sid, at } => {
@@ -541,6 +559,71 @@ mod tests {
         assert_eq!(calls.len(), 60, "a repeated CallSid updates its row");
         let refused = calls.iter().filter(|c| c.outcome == "refused").count();
         assert_eq!(refused, 40, "the later write of a CallSid wins");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn rows_keep_their_values_and_types_through_the_json_batch() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("t.sqlite").display());
+        let store = connect(&url).await.unwrap();
+        let odd = "quote \" backslash \\ tab \t émoji 📻 and 'single'";
+        for i in 0..20 {
+            let sid = format!("CA{i:032}");
+            let call = NewCall::now(&sid, CallKind::Incoming, "+14155552671", "missed").detail(odd);
+            let call = if i % 2 == 0 { call.ended() } else { call };
+            store.log_call(call).await.unwrap();
+        }
+        store
+            .log_refused("anna", "+1 (900) 555-0199", odd)
+            .await
+            .unwrap();
+        store
+            .log_dialled("anna", "+14155552671", "CA0000000000000000000000000000000a")
+            .await
+            .unwrap();
+        let calls = store
+            .list_calls(&CallFilter {
+                limit: 100,
+                ..CallFilter::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(calls.len(), 20);
+        for c in &calls {
+            assert_eq!(c.detail.as_deref(), Some(odd));
+            assert_eq!(c.number, "+14155552671");
+            let i: usize = c.call_sid[2..].parse().unwrap();
+            assert_eq!(c.ended_at.is_some(), i % 2 == 0, "NULL stays NULL: {c:?}");
+        }
+        let types: Vec<(String, String, String, String)> = sqlx::query_as(
+            "SELECT typeof(at), typeof(reason), typeof(call_sid), coalesce(reason, '') FROM dial_log ORDER BY id",
+        )
+        .fetch_all(&store.pool)
+        .await
+        .unwrap();
+        assert_eq!(
+            types,
+            vec![
+                (
+                    "integer".into(),
+                    "text".into(),
+                    "null".into(),
+                    odd.to_owned()
+                ),
+                (
+                    "integer".into(),
+                    "null".into(),
+                    "text".into(),
+                    String::new()
+                ),
+            ]
+        );
+        let started: Vec<(String,)> =
+            sqlx::query_as("SELECT DISTINCT typeof(started_at) FROM call_log")
+                .fetch_all(&store.pool)
+                .await
+                .unwrap();
+        assert_eq!(started, vec![("integer".to_owned(),)]);
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

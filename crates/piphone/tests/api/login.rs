@@ -154,6 +154,22 @@ async fn security_headers_are_set() {
         Some("microphone=(self)")
     );
     assert!(res.headers().contains_key("referrer-policy"));
+    assert_eq!(res.headers()["x-frame-options"], "DENY");
+    assert!(
+        !res.headers().contains_key("strict-transport-security"),
+        "no HSTS over plain HTTP"
+    );
+    // Answers made by the layers themselves carry them as well: an oversized body's 413.
+    let res = app
+        .client
+        .post(app.at("/login"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("a".repeat(300 * 1024))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 413);
+    assert!(res.headers().contains_key("content-security-policy"));
 }
 
 #[tokio::test]

@@ -71,6 +71,10 @@ async fn a_panicking_handler_becomes_a_500_and_the_server_keeps_serving() {
     for _ in 0..3 {
         let res = reqwest::get(format!("{url}/boom")).await.unwrap();
         assert_eq!(res.status(), 500);
+        assert!(
+            res.headers().contains_key("content-security-policy"),
+            "the 500 of a panic carries the security headers too"
+        );
         let body: serde_json::Value = res.json().await.unwrap();
         assert_eq!(
             body["error"], "internal error",

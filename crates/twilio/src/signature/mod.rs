@@ -70,28 +70,40 @@ pub fn compute_signature(
     params: &[(String, String)],
     algorithm: Algorithm,
 ) -> String {
+    sign(auth_token, url, &params_suffix(params), algorithm)
+}
+
+/// What follows the URL in the signed string: each field name in sorted order with each of its distinct
+/// values in sorted order, `name + value`.
+fn params_suffix(params: &[(String, String)]) -> String {
     let mut fields: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
     for (name, value) in params {
         fields.entry(name).or_default().insert(value);
     }
-    let mut data = String::from(url);
+    let mut data = String::new();
     for (name, values) in fields {
         for value in values {
             data.push_str(name);
             data.push_str(value);
         }
     }
+    data
+}
+
+fn sign(auth_token: &str, url: &str, suffix: &str, algorithm: Algorithm) -> String {
     let key = auth_token.as_bytes();
     let digest = match algorithm {
-        Algorithm::HmacSha1 => hmac_bytes::<Hmac<sha1::Sha1>>(key, data.as_bytes()),
-        Algorithm::HmacSha256 => hmac_bytes::<Hmac<sha2::Sha256>>(key, data.as_bytes()),
+        Algorithm::HmacSha1 => hmac_bytes::<Hmac<sha1::Sha1>>(key, &[url, suffix]),
+        Algorithm::HmacSha256 => hmac_bytes::<Hmac<sha2::Sha256>>(key, &[url, suffix]),
     };
     STANDARD.encode(digest)
 }
 
-fn hmac_bytes<M: Mac + hmac::digest::KeyInit>(key: &[u8], data: &[u8]) -> Vec<u8> {
+fn hmac_bytes<M: Mac + hmac::digest::KeyInit>(key: &[u8], parts: &[&str]) -> Vec<u8> {
     let mut mac = <M as hmac::digest::KeyInit>::new_from_slice(key).expect("HMAC takes any key");
-    mac.update(data);
+    for part in parts {
+        mac.update(part.as_bytes());
+    }
     mac.finalize().into_bytes().to_vec()
 }
 
@@ -182,14 +194,11 @@ impl RequestValidator {
         let Some((without, with)) = pyurl::port_variants(url) else {
             return false;
         };
-        let a = ct_eq(
-            &compute_signature(&self.token, &without, params, algorithm),
-            signature,
-        );
-        let b = ct_eq(
-            &compute_signature(&self.token, &with, params, algorithm),
-            signature,
-        );
+        // Both variants are always computed and compared (as twilio-python does): the time taken does not
+        // depend on which one, if any, matched.
+        let suffix = params_suffix(params);
+        let a = ct_eq(&sign(&self.token, &without, &suffix, algorithm), signature);
+        let b = ct_eq(&sign(&self.token, &with, &suffix, algorithm), signature);
         a | b
     }
 }
