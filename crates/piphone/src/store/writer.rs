@@ -570,7 +570,11 @@ mod tests {
         for i in 0..20 {
             let sid = format!("CA{i:032}");
             let call = NewCall::now(&sid, CallKind::Incoming, "+14155552671", "missed").detail(odd);
-            let call = if i % 2 == 0 { call.ended() } else { call };
+            let call = if i.is_multiple_of(2) {
+                call.ended()
+            } else {
+                call
+            };
             store.log_call(call).await.unwrap();
         }
         store
@@ -593,7 +597,11 @@ mod tests {
             assert_eq!(c.detail.as_deref(), Some(odd));
             assert_eq!(c.number, "+14155552671");
             let i: usize = c.call_sid[2..].parse().unwrap();
-            assert_eq!(c.ended_at.is_some(), i % 2 == 0, "NULL stays NULL: {c:?}");
+            assert_eq!(
+                c.ended_at.is_some(),
+                i.is_multiple_of(2),
+                "NULL stays NULL: {c:?}"
+            );
         }
         let types: Vec<(String, String, String, String)> = sqlx::query_as(
             "SELECT typeof(at), typeof(reason), typeof(call_sid), coalesce(reason, '') FROM dial_log ORDER BY id",
