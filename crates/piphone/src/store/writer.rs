@@ -567,7 +567,7 @@ mod tests {
         let url = format!("sqlite://{}", dir.path().join("t.sqlite").display());
         let store = connect(&url).await.unwrap();
         let odd = "quote \" backslash \\ tab \t émoji 📻 and 'single'";
-        for i in 0..20 {
+        for i in 0..20_usize {
             let sid = format!("CA{i:032}");
             let call = NewCall::now(&sid, CallKind::Incoming, "+14155552671", "missed").detail(odd);
             let call = if i.is_multiple_of(2) {
