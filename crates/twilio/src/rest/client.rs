@@ -1,6 +1,7 @@
 //! The HTTP core: URL building, basic auth, retries, error bodies and pagination.
 
 use std::collections::HashSet;
+use std::time::Duration;
 
 use backon::{ExponentialBuilder, Retryable as _};
 use reqwest::Method;
@@ -176,6 +177,7 @@ impl Client {
         (|| self.send_once(&method, &url, form))
             .retry(backoff)
             .when(|e| e.retryable(idempotent))
+            .adjust(|e, delay| retry_delay(e.retry_after(), delay, self.config.max_backoff))
             .notify(|e, delay| tracing::warn!(%method, path = url.path(), ?delay, error = %e, "retrying Twilio request"))
             .await
     }
@@ -198,15 +200,38 @@ impl Client {
         }
         let response = request.send().await.map_err(transport)?;
         let status = response.status().as_u16();
+        let retry_after = response
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(Duration::from_secs);
         let body = response.bytes().await.map_err(transport)?.to_vec();
         if !(200..300).contains(&status) {
             tracing::debug!(status, "Twilio error response");
             return Err(RestError::Api {
                 status,
                 error: parse_error(status, &body),
+                retry_after,
             });
         }
         Ok((status, body))
+    }
+}
+
+/// The wait before the next attempt: the backoff's, or longer when Twilio's `Retry-After` asks for more. A
+/// `Retry-After` beyond `max_backoff` ends the retries (the caller gets the error now rather than a request
+/// held for longer than this client ever waits); no more attempts left also ends them.
+fn retry_delay(
+    retry_after: Option<Duration>,
+    backoff: Option<Duration>,
+    max_backoff: Duration,
+) -> Option<Duration> {
+    let backoff = backoff?;
+    match retry_after {
+        Some(asked) if asked > max_backoff => None,
+        Some(asked) => Some(asked.max(backoff)),
+        None => Some(backoff),
     }
 }
 
@@ -238,5 +263,34 @@ fn parse_error(status: u16, body: &[u8]) -> TwilioError {
                 status: Some(status),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::retry_delay;
+    use std::time::Duration;
+
+    const S: fn(u64) -> Duration = Duration::from_secs;
+
+    #[test]
+    fn retry_after_lengthens_the_backoff_within_the_limit() {
+        assert_eq!(retry_delay(None, Some(S(1)), S(4)), Some(S(1)));
+        assert_eq!(retry_delay(Some(S(3)), Some(S(1)), S(4)), Some(S(3)));
+        assert_eq!(
+            retry_delay(Some(S(0)), Some(S(2)), S(4)),
+            Some(S(2)),
+            "never shorter than the backoff"
+        );
+        assert_eq!(
+            retry_delay(Some(S(30)), Some(S(1)), S(4)),
+            None,
+            "beyond the limit: give up now"
+        );
+        assert_eq!(
+            retry_delay(Some(S(1)), None, S(4)),
+            None,
+            "no attempts left"
+        );
     }
 }

@@ -31,6 +31,8 @@ pub enum RestError {
         status: u16,
         /// The parsed error body.
         error: TwilioError,
+        /// The `Retry-After` header, in whole seconds (an HTTP date is not used by Twilio and is ignored).
+        retry_after: Option<std::time::Duration>,
     },
     /// No answer within [`super::ClientConfig::timeout`].
     #[error("request to Twilio timed out")]
@@ -71,11 +73,19 @@ impl RestError {
         }
     }
 
+    /// How long Twilio asked us to wait before trying again (`Retry-After`), when it did.
+    pub fn retry_after(&self) -> Option<std::time::Duration> {
+        match self {
+            RestError::Api { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+
     /// Whether retrying may help: 429/20429 always; 5xx, timeouts and connection failures
     /// only when `idempotent`.
     pub(crate) fn retryable(&self, idempotent: bool) -> bool {
         match self {
-            RestError::Api { status, error } => {
+            RestError::Api { status, error, .. } => {
                 *status == 429 || error.code == Some(20429) || (idempotent && *status >= 500)
             }
             RestError::Timeout(_) => idempotent,

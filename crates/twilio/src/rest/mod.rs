@@ -10,7 +10,9 @@
 //! before doing anything; `5xx`, timeouts and connection failures only for requests that are safe
 //! to repeat: every GET, and the POSTs documented as idempotent on their methods (ending a call,
 //! setting an application's or number's voice URL). Dequeuing a member, redirecting a call and
-//! creating a queue or application are not retried.
+//! creating a queue or application are not retried. A `Retry-After` (whole seconds) lengthens the
+//! wait before the next attempt; one longer than [`ClientConfig::max_backoff`] ends the retries, so
+//! the caller hears of the error at once instead of waiting longer than this client ever waits.
 
 mod client;
 mod config;

@@ -77,6 +77,52 @@ async fn retries_429_then_succeeds_with_api_key_auth() {
 }
 
 #[tokio::test]
+async fn honours_retry_after_and_gives_up_when_it_asks_too_much() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(queue_path()))
+        .respond_with(twilio_error(20429, 429).insert_header("Retry-After", "1"))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(queue_path()))
+        .respond_with(ResponseTemplate::new(200).set_body_json(queue_json(QUEUE)))
+        .mount(&server)
+        .await;
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let config = ClientConfig {
+        base_url: server.uri(),
+        max_retries: RETRIES,
+        min_backoff: Duration::from_millis(1),
+        max_backoff: Duration::from_secs(2),
+        ..Default::default()
+    };
+    let patient = Client::new(ACCOUNT, Auth::api_key("SKkey", "secret"), config).unwrap();
+    let started = std::time::Instant::now();
+    patient.fetch_queue(QUEUE).await.unwrap();
+    assert!(
+        started.elapsed() >= Duration::from_millis(950),
+        "waited as asked, not the 1 ms backoff: {:?}",
+        started.elapsed()
+    );
+    assert_eq!(hits(&server).await, 2);
+
+    server.reset().await;
+    Mock::given(method("GET"))
+        .respond_with(twilio_error(20429, 429).insert_header("Retry-After", "3600"))
+        .mount(&server)
+        .await;
+    let err = patient.fetch_queue(QUEUE).await.unwrap_err();
+    assert_eq!(err.retry_after(), Some(Duration::from_secs(3600)));
+    assert_eq!(
+        hits(&server).await,
+        1,
+        "an hour is beyond any wait this client makes: the error comes back at once"
+    );
+}
+
+#[tokio::test]
 async fn retries_429_even_for_dequeue_but_never_500() {
     let server = MockServer::start().await;
     let body = "Url=https%3A%2F%2Fpi.example%2Fon-air&Method=POST";
@@ -194,7 +240,7 @@ async fn malformed_json_and_error_bodies() {
         .mount(&server)
         .await;
     match client(&server).fetch_call(CALL).await.unwrap_err() {
-        RestError::Api { status, error } => {
+        RestError::Api { status, error, .. } => {
             assert_eq!(
                 (status, error.code, error.status),
                 (404, Some(20404), Some(404))
