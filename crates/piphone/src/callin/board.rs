@@ -143,6 +143,9 @@ pub struct Board {
     poll_failing: bool,
     /// Identities of hosts' calls taking callers, by their CallSid.
     hosts: HashMap<String, String>,
+    /// Callers announced by a webhook whom Twilio never confirmed in a queue, dropped by a poll: most likely
+    /// they hung up during the greeting, which no webhook reports. Taken by the poller to check with Twilio.
+    vanished: Vec<String>,
 }
 
 impl Board {
@@ -165,6 +168,7 @@ impl Board {
             confirmed: None,
             poll_failing: false,
             hosts: HashMap::new(),
+            vanished: Vec::new(),
         }
     }
 
@@ -392,12 +396,13 @@ impl Board {
             if result.queue_sid.is_some() {
                 q.sid = result.queue_sid;
             }
-            q.reconcile(
+            let vanished = q.reconcile(
                 result.members,
                 result.average_wait_seconds,
                 started,
                 |sid| elsewhere.contains(sid),
             );
+            self.vanished.extend(vanished);
         }
         // A screener who never got the call, a host who never got the caller they chose (the caller hung up
         // as they were taken).
@@ -415,6 +420,12 @@ impl Board {
             .map(|w| w.call_sid.clone())
             .filter(|sid| self.numbers.claim(sid))
             .collect()
+    }
+
+    /// Callers dropped by polls without Twilio ever confirming them in a queue (see [`Board::reconcile`]), since
+    /// the last call.
+    pub fn take_vanished(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.vanished)
     }
 
     /// The poll failed: the picture may be out of date until one succeeds.

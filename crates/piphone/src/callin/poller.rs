@@ -4,7 +4,10 @@
 //! and the members of each queue where someone waits: at most four GETs), not by the audience.
 //!
 //! A failed poll marks the picture stale; the next success clears it. Callers first seen here get their
-//! number looked up once (`fetch_call`), a few at a time, then their notes and history from the store.
+//! number looked up once (`fetch_call`), a few at a time, then their notes and history from the store. A caller
+//! announced by `/voice/incoming` whom Twilio never listed in the queue and whom the board then drops (they hung
+//! up during the greeting: no webhook says so) is looked up too, and once Twilio reports the call over, its
+//! call-log row is closed instead of staying `waiting` for ever.
 
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
@@ -48,7 +51,13 @@ pub fn spawn(
                         tracing::info!("call-in queue poll recovered");
                         failing = false;
                     }
-                    let missing = strong.update(|b| b.reconcile(result, started));
+                    let (missing, vanished) = strong.update(|b| {
+                        let missing = b.reconcile(result, started);
+                        (missing, b.take_vanished())
+                    });
+                    if !vanished.is_empty() {
+                        tokio::spawn(close_vanished(client.clone(), store.clone(), vanished));
+                    }
                     if !missing.is_empty() {
                         let lookup =
                             look_up_numbers(hub.clone(), client.clone(), store.clone(), missing);
@@ -150,6 +159,49 @@ async fn look_up_numbers(
         .await;
 }
 
+/// Callers dropped from the board without Twilio ever listing them in a queue: asks Twilio about each call and
+/// closes the call-log row of those that are over. One still in progress (a very long greeting) is left alone: the
+/// queue's webhooks will speak of it.
+async fn close_vanished(client: Client, store: Store, call_sids: Vec<String>) {
+    use twilio::rest::CallStatus;
+    futures_util::stream::iter(call_sids)
+        .for_each_concurrent(LOOKUPS_AT_ONCE, |sid| {
+            let (client, store) = (client.clone(), store.clone());
+            async move {
+                match client.fetch_call(&sid).await {
+                    Ok(call)
+                        if matches!(
+                            call.status,
+                            Some(
+                                CallStatus::Completed
+                                    | CallStatus::Canceled
+                                    | CallStatus::Failed
+                                    | CallStatus::Busy
+                                    | CallStatus::NoAnswer
+                            )
+                        ) =>
+                    {
+                        tracing::info!(call_sid = %sid, "caller hung up before joining the call-in queue");
+                        if let Err(error) = store
+                            .log_call_ended(&sid, "abandoned", Some("hung up before joining the queue"))
+                            .await
+                        {
+                            tracing::warn!(call_sid = %sid, %error, "could not close the call-log row");
+                        }
+                    }
+                    Ok(_) => {}
+                    Err(error) if error.status() == Some(404) => {
+                        tracing::warn!(call_sid = %sid, "a dropped caller's call is unknown to Twilio");
+                    }
+                    Err(error) => {
+                        tracing::warn!(call_sid = %sid, %error, "could not check a dropped caller's call")
+                    }
+                }
+            }
+        })
+        .await;
+}
+
 /// Puts what the store knows about a caller on the board: this call's notes, the number's earlier calls.
 pub async fn recall(hub: &QueueHub, store: &Store, call_sid: &str, number: &str) {
     let notes = store.call(call_sid).await;
@@ -169,6 +221,76 @@ pub async fn recall(hub: &QueueHub, store: &Store, call_sid: &str, number: &str)
         }),
         (Err(e), _) | (_, Err(e)) => {
             tracing::warn!(call_sid, error = %e, "caller notes or history unavailable")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::close_vanished;
+    use crate::store::{CallFilter, CallKind, NewCall, connect};
+    use twilio::rest::{Auth, Client, ClientConfig};
+    use wiremock::matchers::{method, path_regex};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    #[tokio::test]
+    async fn a_dropped_caller_s_row_is_closed_only_when_twilio_says_the_call_is_over() {
+        let server = MockServer::start().await;
+        for (sid, status) in [("CAover", "completed"), ("CAlive", "in-progress")] {
+            Mock::given(method("GET"))
+                .and(path_regex(format!("/Calls/{sid}\\.json$")))
+                .respond_with(ResponseTemplate::new(200).set_body_json(
+                    serde_json::json!({"sid": sid, "status": status, "from": "+14155550123"}),
+                ))
+                .mount(&server)
+                .await;
+        }
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let config = ClientConfig {
+            base_url: server.uri(),
+            max_retries: 0,
+            ..Default::default()
+        };
+        let client = Client::new(
+            "AC00000000000000000000000000000000",
+            Auth::auth_token("t"),
+            config,
+        )
+        .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let store = connect(&format!(
+            "sqlite://{}",
+            dir.path().join("t.sqlite").display()
+        ))
+        .await
+        .unwrap();
+        for sid in ["CAover", "CAlive", "CAunknown"] {
+            let call = NewCall::now(sid, CallKind::Queue, "+14155550123", "waiting");
+            store.log_call(call).await.unwrap();
+        }
+        close_vanished(
+            client,
+            store.clone(),
+            vec!["CAover".into(), "CAlive".into(), "CAunknown".into()],
+        )
+        .await;
+        let calls = store
+            .list_calls(&CallFilter {
+                limit: 10,
+                ..CallFilter::default()
+            })
+            .await
+            .unwrap();
+        let row = |sid: &str| calls.iter().find(|c| c.call_sid == sid).unwrap();
+        assert_eq!(row("CAover").outcome, "abandoned");
+        assert!(row("CAover").ended_at.is_some());
+        assert_eq!(
+            row("CAover").detail.as_deref(),
+            Some("hung up before joining the queue")
+        );
+        for live in ["CAlive", "CAunknown"] {
+            assert_eq!(row(live).outcome, "waiting", "{live} is left alone");
+            assert!(row(live).ended_at.is_none());
         }
     }
 }

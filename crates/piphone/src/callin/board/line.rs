@@ -150,7 +150,7 @@ impl LineQueue {
         average_wait_seconds: u64,
         started: Instant,
         elsewhere: impl Fn(&str) -> bool,
-    ) {
+    ) -> Vec<String> {
         let now = Instant::now();
         let mut next: Vec<Waiting> = Vec::with_capacity(members.len());
         for (sid, position, wait) in members {
@@ -174,16 +174,41 @@ impl LineQueue {
                 confirmed: true,
             });
         }
+        let mut vanished = Vec::new();
         for w in &self.waiting {
+            if next.iter().any(|n| n.call_sid == w.call_sid) {
+                continue;
+            }
             let newer = w.touched > started;
             let arriving = !w.confirmed && w.arrived.elapsed() < ARRIVAL_GRACE;
-            if (newer || arriving) && !next.iter().any(|n| n.call_sid == w.call_sid) {
+            if newer || arriving {
                 next.push(w.clone());
+            } else if !w.confirmed
+                && !elsewhere(&w.call_sid)
+                && !self.gone.contains_key(&w.call_sid)
+            {
+                vanished.push(w.call_sid.clone());
             }
         }
         next.sort_by_key(|w| w.position);
         self.waiting = next;
         self.average_wait_seconds = average_wait_seconds;
         self.gone.retain(|_, t| t.elapsed() < GONE_MEMORY);
+        vanished
+    }
+}
+
+#[cfg(test)]
+impl LineQueue {
+    /// Moves the given callers' arrival and last webhook back by `by` (tests of the grace periods).
+    pub(super) fn backdate(&mut self, by: Duration, call_sids: &[&str]) {
+        for w in self
+            .waiting
+            .iter_mut()
+            .filter(|w| call_sids.contains(&w.call_sid.as_str()))
+        {
+            w.arrived -= by;
+            w.touched -= by;
+        }
     }
 }

@@ -121,6 +121,29 @@ fn a_poll_adds_unknown_callers_and_drops_vanished_ones() {
 }
 
 #[test]
+fn a_caller_twilio_never_listed_is_reported_once_a_poll_drops_them() {
+    let mut b = board();
+    b.arrived(Line::Main, "CA1", Some("+1")); // hung up during the greeting: no webhook will say so
+    b.arrived(Line::Main, "CA2", Some("+2"));
+    b.holding(Line::Main, "CA2", None, Some(1), Some(0)); // confirmed: its Enqueue action reports its end
+    b.arrived(Line::Main, "CA3", Some("+3")); // still hearing the greeting
+    b.main.backdate(Duration::from_secs(60), &["CA1", "CA2"]);
+    b.reconcile(poll(&[]), Instant::now());
+    assert_eq!(
+        places(&b),
+        [("CA3".into(), 3)],
+        "kept, in its place as announced"
+    );
+    assert_eq!(b.take_vanished(), ["CA1"]);
+    assert!(b.take_vanished().is_empty(), "taken once");
+    b.reconcile(poll(&[]), Instant::now());
+    assert!(
+        b.take_vanished().is_empty(),
+        "CA3 is within the grace period"
+    );
+}
+
+#[test]
 fn staleness_follows_the_poll() {
     let mut b = Board::new("q", "q-s", 100, Duration::from_millis(50));
     assert!(!b.snapshot().stale);
