@@ -4,16 +4,20 @@
 //! * `GET /static/{*path}` serves `web/static/<path>` (public: the login page needs it) with its content type, an
 //!   `ETag` and a cache policy: the pinned SDK bundle and the sounds may be cached for a day, the app's own files are
 //!   revalidated on every load (`no-cache` + `ETag`, so a new binary is picked up at once).
-//! * `GET /static/sounds/<name>.wav` serves a sound from [`crate::sounds`].
+//! * `GET /static/sounds/<name>.wav` serves a sound from [`crate::sounds`], synthesised on the first request for
+//!   any sound (a server nobody has opened a page on holds none of them).
+//!
+//! Embedded files are served from the binary's own read-only data, not copied per request.
 //! * [`page`] returns `web/pages/<name>.html` for the routes that show a page (behind login where needed), with
 //!   `Cache-Control: no-store`. The Content-Security-Policy (`script-src 'self'`, no inline script or style, which
 //!   the pages honour: see the test below) is set for every response by the router's security-headers layer.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::OnceLock;
 
 use axum::Router;
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::extract::Path;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -28,23 +32,46 @@ struct Web;
 const REVALIDATE: &str = "no-cache";
 const CACHE_A_DAY: &str = "public, max-age=86400";
 
+/// A synthesised sound, encoded, with its `ETag`.
+struct Sound {
+    wav: Bytes,
+    etag: String,
+}
+
+/// Every sound, made on first use.
+fn sounds() -> &'static HashMap<&'static str, Sound> {
+    static SOUNDS: OnceLock<HashMap<&'static str, Sound>> = OnceLock::new();
+    SOUNDS.get_or_init(|| {
+        sounds::all()
+            .into_iter()
+            .map(|(name, wav)| {
+                let etag = etag_of(&sha256(&wav));
+                let wav = Bytes::from(wav);
+                (name, Sound { wav, etag })
+            })
+            .collect()
+    })
+}
+
 /// Routes for `/static/…`; merge into the app router (works with any state).
 pub fn static_routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
-    let sounds: Arc<HashMap<&'static str, Vec<u8>>> = Arc::new(sounds::all());
     Router::new().route(
         "/static/{*path}",
-        get(move |Path(path): Path<String>, headers: HeaderMap| {
-            let sounds = Arc::clone(&sounds);
-            async move { static_file(&path, &headers, &sounds) }
+        get(|Path(path): Path<String>, headers: HeaderMap| async move {
+            static_file(&path, &headers)
         }),
     )
 }
 
-fn static_file(
-    path: &str,
-    request: &HeaderMap,
-    sounds: &HashMap<&'static str, Vec<u8>>,
-) -> Response {
+/// An embedded file's bytes without a copy (release builds embed them as `'static` data).
+fn embedded(data: Cow<'static, [u8]>) -> Bytes {
+    match data {
+        Cow::Borrowed(bytes) => Bytes::from_static(bytes),
+        Cow::Owned(bytes) => Bytes::from(bytes),
+    }
+}
+
+fn static_file(path: &str, request: &HeaderMap) -> Response {
     // rust-embed reads from disk in debug builds, where `static/../pages/x` would resolve: allow plain names only.
     let plain = path
         .split('/')
@@ -56,11 +83,17 @@ fn static_file(
         .strip_prefix("sounds/")
         .and_then(|file| file.strip_suffix(".wav"))
     {
-        return match sounds.get(name) {
-            Some(bytes) => {
-                let etag = etag_of(&sha256(bytes));
-                respond(request, bytes.clone(), "audio/wav", &etag, CACHE_A_DAY)
-            }
+        if !sounds::NAMES.contains(&name) {
+            return not_found();
+        }
+        return match sounds().get(name) {
+            Some(sound) => respond(
+                request,
+                sound.wav.clone(),
+                "audio/wav",
+                &sound.etag,
+                CACHE_A_DAY,
+            ),
             None => not_found(),
         };
     }
@@ -74,7 +107,7 @@ fn static_file(
         REVALIDATE
     };
     let mime = content_type(file.metadata.mimetype());
-    respond(request, file.data.into_owned(), &mime, &etag, cache)
+    respond(request, embedded(file.data), &mime, &etag, cache)
 }
 
 /// `web/pages/<name>.html` as an HTML response that is never cached, or `None` if there is no such page.
@@ -87,7 +120,7 @@ pub fn page(name: &str) -> Option<Response> {
         return None;
     }
     let file = Web::get(&format!("pages/{name}.html"))?;
-    let mut response = Response::new(Body::from(file.data.into_owned()));
+    let mut response = Response::new(Body::from(embedded(file.data)));
     let h = response.headers_mut();
     h.insert(
         header::CONTENT_TYPE,
@@ -99,7 +132,7 @@ pub fn page(name: &str) -> Option<Response> {
 
 fn respond(
     request: &HeaderMap,
-    body: Vec<u8>,
+    body: Bytes,
     mime: &str,
     etag: &str,
     cache: &'static str,
