@@ -1,4 +1,4 @@
-// The call-in console: live queue (Server-Sent Events from /events), the host's line, the screener's part
+// The call-in console: live queue (Server-Sent Events from /events, one stream per browser), the host's line, the screener's part
 // (console-screener.js) and the team's messages (console-messages.js).
 //
 // "Take calls" connects this browser with params {Queue: <name>}; the server answers with a Dial into the queue
@@ -12,6 +12,7 @@ import { setupSandboxPanel } from './sandbox-panel.js';
 import { renderQueue } from './console-view.js';
 import { renderScreening, screenActions, setupScreener } from './console-screener.js';
 import { renderMessages, setupMessages } from './console-messages.js';
+import { listenShared } from './shared-events.js';
 
 const $ = (testid) => document.querySelector(`[data-testid="${testid}"]`);
 const ui = {
@@ -91,22 +92,19 @@ function render() {
 }
 
 function listen() {
-  const events = new EventSource('/events');
-  events.addEventListener('queue', (event) => {
-    snapshot = JSON.parse(event.data);
-    receivedAt = performance.now();
-    connected = true;
-    render();
-  });
-  events.addEventListener('open', () => {
-    connected = true;
-  });
-  events.addEventListener('error', () => {
-    connected = false;
-    render();
-    if (events.readyState === EventSource.CLOSED) {
-      showAdvice('Live updates stopped. Reload the page (you may need to log in again).');
-    }
+  // One /events stream per browser, shared by its console tabs (shared-events.js explains why).
+  listenShared('/events', ['queue'], {
+    queue: (data) => {
+      snapshot = JSON.parse(data);
+      receivedAt = performance.now();
+      connected = true;
+      render();
+    },
+    state: ({ connected: open, closed }) => {
+      connected = open;
+      render();
+      if (closed) showAdvice('Live updates stopped. Reload the page (you may need to log in again).');
+    },
   });
 }
 
