@@ -2,6 +2,8 @@
 //! the log gets the whole cause chain.
 
 use axum::Json;
+use axum::extract::FromRequest;
+use axum::extract::rejection::JsonRejection;
 use axum::response::{IntoResponse, Response};
 use http::StatusCode;
 use serde_json::json;
@@ -29,6 +31,22 @@ pub enum AppError {
     Upstream(String),
     #[error("internal error: {0}")]
     Internal(String),
+    /// A request body the extractor refused (not JSON, not the expected shape, too large), with its status.
+    #[error("{1}")]
+    Body(StatusCode, String),
+}
+
+/// A JSON request body (like `axum::Json`) whose refusals answer like every other API error, `{"error": "…"}`,
+/// with axum's status: 400 for broken JSON, 422 for the wrong shape, 415 without a JSON content type, 413 when
+/// too large.
+#[derive(Debug, FromRequest)]
+#[from_request(via(Json), rejection(AppError))]
+pub struct JsonBody<T>(pub T);
+
+impl From<JsonRejection> for AppError {
+    fn from(rejection: JsonRejection) -> AppError {
+        AppError::Body(rejection.status(), rejection.body_text())
+    }
 }
 
 impl AppError {
@@ -41,6 +59,7 @@ impl AppError {
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Upstream(_) => StatusCode::BAD_GATEWAY,
+            AppError::Body(status, _) => *status,
             AppError::Store(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

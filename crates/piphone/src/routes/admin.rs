@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 use crate::auth::{AdminUser, PageUser, password};
 use crate::domain::Role;
 use crate::error::AppError;
+use crate::error::JsonBody;
 use crate::state::AppState;
 use crate::store::{NewUser, StoreError};
 
@@ -52,7 +53,7 @@ fn store_error(e: StoreError) -> AppError {
 pub async fn create_user(
     State(state): State<AppState>,
     AdminUser(admin): AdminUser,
-    Json(form): Json<NewUserForm>,
+    JsonBody(form): JsonBody<NewUserForm>,
 ) -> Result<Response, AppError> {
     crate::cli::validate_username(&form.username)
         .map_err(|e| AppError::BadRequest(e.to_string()))?;
@@ -89,7 +90,7 @@ pub async fn update_user(
     State(state): State<AppState>,
     AdminUser(admin): AdminUser,
     Path(name): Path<String>,
-    Json(update): Json<UserUpdate>,
+    JsonBody(update): JsonBody<UserUpdate>,
 ) -> Result<Json<Value>, AppError> {
     if name.eq_ignore_ascii_case(&admin.username)
         && (update.disabled == Some(true) || update.role.is_some())

@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 
 use crate::auth::{CurrentUser, PageUser};
 use crate::error::AppError;
+use crate::error::JsonBody;
 use crate::state::AppState;
 use crate::store::{AudioDevice, AudioPrefs};
 
@@ -43,7 +44,7 @@ fn check(which: &str, device: &Option<AudioDevice>) -> Result<(), AppError> {
 pub async fn set_audio_prefs(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Json(prefs): Json<AudioPrefs>,
+    JsonBody(prefs): JsonBody<AudioPrefs>,
 ) -> Result<Json<AudioPrefs>, AppError> {
     check("input", &prefs.input)?;
     check("output", &prefs.output)?;

@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 use crate::auth::CurrentUser;
 use crate::domain::PhoneNumber;
 use crate::error::AppError;
+use crate::error::JsonBody;
 use crate::state::AppState;
 
 /// At most this many simulated callers per request.
@@ -28,7 +29,7 @@ fn one() -> u32 {
 pub async fn call_in(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Json(req): Json<CallIn>,
+    JsonBody(req): JsonBody<CallIn>,
 ) -> Result<Json<Value>, AppError> {
     let Some(sandbox) = &state.sandbox else {
         return Err(AppError::NotFound);

@@ -15,6 +15,7 @@ use crate::callin::board::ScreenRefusal;
 use crate::callin::{Line, Place, twiml as paths};
 use crate::domain::{CallerNotes, PhoneNumber};
 use crate::error::AppError;
+use crate::error::JsonBody;
 use crate::state::AppState;
 use crate::store::User;
 
@@ -69,7 +70,7 @@ pub(super) async fn queue_sid(state: &AppState, line: Line) -> Result<String, Ap
 pub async fn screen(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Json(req): Json<CallRequest>,
+    JsonBody(req): JsonBody<CallRequest>,
 ) -> Result<Json<Value>, AppError> {
     screener(&user)?;
     let sid = req.call_sid;
@@ -136,7 +137,7 @@ async fn keep_notes(
 pub async fn save_notes(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Json(req): Json<NotesRequest>,
+    JsonBody(req): JsonBody<NotesRequest>,
 ) -> Result<Json<Value>, AppError> {
     screener(&user)?;
     keep_notes(&state, &user, &req.call_sid, &req.notes).await?;
@@ -156,7 +157,7 @@ pub struct ReadyRequest {
 pub async fn ready(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Json(req): Json<ReadyRequest>,
+    JsonBody(req): JsonBody<ReadyRequest>,
 ) -> Result<Json<Value>, AppError> {
     screener(&user)?;
     let sid = req.call_sid;
@@ -213,7 +214,7 @@ async fn end_caller(
 pub async fn drop_caller(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Json(req): Json<CallRequest>,
+    JsonBody(req): JsonBody<CallRequest>,
 ) -> Result<Json<Value>, AppError> {
     screener(&user)?;
     let detail = format!("dropped by {}", user.username);
@@ -234,7 +235,7 @@ pub struct BanRequest {
 pub async fn ban_caller(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Json(req): Json<BanRequest>,
+    JsonBody(req): JsonBody<BanRequest>,
 ) -> Result<Json<Value>, AppError> {
     screener(&user)?;
     let sid = req.call_sid;
@@ -285,7 +286,7 @@ pub struct MessageRequest {
 pub async fn send_message(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Json(req): Json<MessageRequest>,
+    JsonBody(req): JsonBody<MessageRequest>,
 ) -> Result<Json<Value>, AppError> {
     if !user.role.can_view_queue() {
         return Err(AppError::Forbidden);

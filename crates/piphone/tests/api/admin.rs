@@ -197,3 +197,54 @@ async fn a_burst_of_simultaneous_calls_cannot_exceed_the_concurrent_limit() {
         "20 simultaneous calls with a limit of 1 live call: {dialled} dialled"
     );
 }
+
+#[tokio::test]
+async fn refused_request_bodies_get_a_json_error_that_says_what_is_wrong() {
+    let app = spawn_app().await;
+    let admin = app.login("admin", ADMIN_PASSWORD).await.unwrap();
+    let send = |content_type: &'static str, body: &'static str| {
+        app.client
+            .post(app.at("/api/admin/users"))
+            .header("cookie", &admin)
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+    };
+    let cases = [
+        ("application/json", "{\"username\": ", 400, "JSON"),
+        (
+            "application/json",
+            "{\"username\": \"dj\", \"role\": \"host\"}",
+            422,
+            "password",
+        ),
+        ("text/plain", "{}", 415, "Content-Type"),
+    ];
+    for (content_type, body, status, mentions) in cases {
+        let res = send(content_type, body).await.unwrap();
+        assert_eq!(res.status(), status, "{content_type} {body}");
+        assert!(
+            res.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("application/json")
+        );
+        let error: Value = res.json().await.unwrap();
+        let message = error["error"].as_str().unwrap_or_default();
+        assert!(message.contains(mentions), "{body}: {message}");
+    }
+    let users: Value = app
+        .client
+        .get(app.at("/api/admin/users"))
+        .header("cookie", &admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        !users.to_string().contains("\"dj\""),
+        "nothing was created: {users}"
+    );
+}

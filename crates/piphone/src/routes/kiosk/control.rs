@@ -12,6 +12,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::error::AppError;
+use crate::error::JsonBody;
 use crate::kiosk::hub::{Command, RelayError, Status};
 use crate::state::AppState;
 
@@ -59,7 +60,7 @@ pub struct CommandBody {
 pub async fn relay_command(
     State(state): State<AppState>,
     _control: LocalControl,
-    Json(body): Json<CommandBody>,
+    JsonBody(body): JsonBody<CommandBody>,
 ) -> Result<Response, AppError> {
     let command = match body.command {
         Command::Call { number } => {

@@ -3,7 +3,6 @@
 use std::convert::Infallible;
 use std::time::Duration;
 
-use axum::Json;
 use axum::extract::{FromRequestParts, State};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures_util::{Stream, StreamExt};
@@ -14,6 +13,7 @@ use serde_json::json;
 
 use crate::auth::{CurrentUser, session};
 use crate::error::AppError;
+use crate::error::JsonBody;
 use crate::kiosk::hub::{Outcome, PageEvent, PageReport};
 use crate::state::AppState;
 use crate::store::{KioskOptions, User};
@@ -103,7 +103,7 @@ pub struct ResultBody {
 pub async fn command_result(
     State(state): State<AppState>,
     _page: KioskPage,
-    Json(body): Json<ResultBody>,
+    JsonBody(body): JsonBody<ResultBody>,
 ) -> StatusCode {
     if let (Some(page), Some(phone)) = (body.page, body.phone) {
         state.kiosk.report(page, phone);
@@ -126,7 +126,7 @@ pub struct StateBody {
 pub async fn page_state(
     State(state): State<AppState>,
     _page: KioskPage,
-    Json(body): Json<StateBody>,
+    JsonBody(body): JsonBody<StateBody>,
 ) -> StatusCode {
     if state.kiosk.report(body.page, body.report) {
         StatusCode::NO_CONTENT

@@ -23,6 +23,7 @@ use serde_json::{Value, json};
 use super::Sandbox;
 use super::auth::{Accept, authorized};
 use super::engine::{Behaviour, Party, Phone, Signal};
+use crate::error::JsonBody;
 
 pub fn routes() -> Router<Sandbox> {
     Router::new()
@@ -91,7 +92,11 @@ pub fn nth_number(from: &str, n: u32) -> String {
     }
 }
 
-async fn call_in(_: ControlAuth, State(sb): State<Sandbox>, Json(req): Json<CallIn>) -> Response {
+async fn call_in(
+    _: ControlAuth,
+    State(sb): State<Sandbox>,
+    JsonBody(req): JsonBody<CallIn>,
+) -> Response {
     if req.count == 0 || req.count > 100 {
         return (
             StatusCode::BAD_REQUEST,
@@ -150,7 +155,7 @@ async fn press_digits(
     _: ControlAuth,
     State(sb): State<Sandbox>,
     Path(sid): Path<String>,
-    Json(req): Json<Digits>,
+    JsonBody(req): JsonBody<Digits>,
 ) -> Response {
     if !sb.engine.state().calls.contains_key(&sid) {
         return not_found();
@@ -174,7 +179,7 @@ fn answer() -> Behaviour {
 async fn set_phone(
     _: ControlAuth,
     State(sb): State<Sandbox>,
-    Json(req): Json<PhoneReq>,
+    JsonBody(req): JsonBody<PhoneReq>,
 ) -> Json<Value> {
     let ring_ms = req.ring_ms.unwrap_or(super::engine::DEFAULT_RING_MS);
     sb.engine.state().phones.insert(
