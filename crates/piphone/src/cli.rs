@@ -1,8 +1,9 @@
-//! The command line: `serve` (the default), `user …`, `config check`, `sandbox call-in`, and the kiosk's
+//! The command line: `serve` (the default), `user …`, `config check`, `sandbox call-in|serve`, and the kiosk's
 //! commands (`kiosk`, …; see [`crate::kiosk::cli`]).
 
 use std::ffi::OsString;
 use std::io::{BufRead, IsTerminal, Write};
+use std::net::SocketAddr;
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
@@ -94,6 +95,17 @@ enum SandboxCommand {
         #[arg(long, default_value_t = 1)]
         count: u32,
     },
+    /// Run the sandbox as its own process (same data directory and TLS settings as the server), so the server
+    /// can be restarted while simulated calls go on. Prints its URL first; point the server at it with
+    /// PIPHONE_SANDBOX_URL.
+    Serve {
+        /// Address to listen on (port 0 picks a free one).
+        #[arg(long, default_value = "127.0.0.1:8444")]
+        listen: SocketAddr,
+        /// piphone's base URL, where webhooks go [default: PIPHONE_PUBLIC_URL, or the URL of PIPHONE_LISTEN].
+        #[arg(long)]
+        webhook_base: Option<url::Url>,
+    },
 }
 
 /// Runs the command line; the exit code reflects success.
@@ -115,6 +127,10 @@ pub async fn run(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<Exi
         Command::Sandbox(SandboxCommand::CallIn { from, count }) => {
             sandbox_call_in(settings, &from, count).await
         }
+        Command::Sandbox(SandboxCommand::Serve {
+            listen,
+            webhook_base,
+        }) => sandbox_serve(settings, listen, webhook_base).await,
         Command::Kiosk(cmd) => crate::kiosk::cli::run(settings, cmd).await,
         Command::Doctor => Ok(crate::doctor::run(Ok((settings, warnings))).await),
     }
@@ -296,17 +312,50 @@ pub(crate) fn settings_problems(settings: &Settings) -> Vec<String> {
     problems
 }
 
+/// The URL piphone's server is reached at on this machine, from the settings.
+fn server_url(settings: &Settings) -> url::Url {
+    let tls = settings.tls != crate::settings::TlsMode::Off;
+    crate::server::local_url(settings.listen, tls)
+}
+
 async fn sandbox_call_in(settings: Settings, from: &str, count: u32) -> anyhow::Result<ExitCode> {
     if !settings.sandbox() {
         bail!("the sandbox only runs when no Twilio credentials are configured");
     }
     crate::startup::install_crypto_provider();
-    let creds = crate::sandbox::Credentials::load_or_create(&settings.data_dir)?;
-    let tls = settings.tls != crate::settings::TlsMode::Off;
-    let url = crate::server::local_url(settings.listen, tls);
-    let sids = crate::sandbox::cli::call_in(&url, &creds, from, count, tls).await?;
+    let creds = sandbox::Credentials::load_or_create(&settings.data_dir)?;
+    // The sandbox's control API: on the server's own listener, or at the sandbox process's URL.
+    let url = settings
+        .sandbox_url
+        .clone()
+        .unwrap_or_else(|| server_url(&settings));
+    let insecure = url.scheme() == "https";
+    let sids = sandbox::ControlClient::new(url, &creds, insecure)?
+        .call_in(from, count)
+        .await?;
     for sid in sids {
         println!("{sid}");
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn sandbox_serve(
+    settings: Settings,
+    listen: SocketAddr,
+    webhook_base: Option<url::Url>,
+) -> anyhow::Result<ExitCode> {
+    if !settings.sandbox() {
+        bail!("the sandbox only runs when no Twilio credentials are configured");
+    }
+    let webhook_base = webhook_base
+        .or_else(|| settings.public_url.clone())
+        .unwrap_or_else(|| server_url(&settings));
+    let server =
+        crate::startup::SandboxServer::build(&settings, listen, webhook_base.clone()).await?;
+    // The first line on standard output, for scripts and tests that started it on port 0.
+    println!("sandbox listening on {}", server.local_url);
+    std::io::stdout().flush()?;
+    tracing::info!(url = %server.local_url, %webhook_base, "sandbox listening; webhooks go to {webhook_base}");
+    server.run_until(crate::server::shutdown_signal()).await?;
     Ok(ExitCode::SUCCESS)
 }

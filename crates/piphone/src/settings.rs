@@ -79,6 +79,9 @@ pub struct Settings {
     pub admin_password: Option<Secret>,
     /// Sandbox timing factor (10 = ten times faster than real time).
     pub sandbox_speed: f64,
+    /// Base URL of a sandbox running as its own process (`piphone sandbox serve`); `None`: in sandbox mode the
+    /// sandbox runs inside piphone.
+    pub sandbox_url: Option<Url>,
     /// Toll-fraud limits per user: calls dialled in 24 hours, and calls live at once.
     pub max_calls_per_day: u32,
     pub max_concurrent_calls: u32,
@@ -132,6 +135,7 @@ struct FileSettings {
     dial_countries: Option<Vec<String>>,
     admin_password: Option<String>,
     sandbox_speed: Option<f64>,
+    sandbox_url: Option<String>,
     max_calls_per_day: Option<u32>,
     max_concurrent_calls: Option<u32>,
     #[serde(flatten)]
@@ -163,6 +167,7 @@ pub const ENV_NAMES: &[&str] = &[
     "PIPHONE_DIAL_COUNTRIES",
     "PIPHONE_ADMIN_PASSWORD",
     "PIPHONE_SANDBOX_SPEED",
+    "PIPHONE_SANDBOX_URL",
     "PIPHONE_MAX_CALLS_PER_DAY",
     "PIPHONE_MAX_CONCURRENT_CALLS",
 ];
@@ -314,6 +319,10 @@ impl Settings {
             });
         }
 
+        let sandbox_url = pick("PIPHONE_SANDBOX_URL", &file.sandbox_url)
+            .map(|raw| parse_sandbox_url(&raw, twilio.is_some()))
+            .transpose()?;
+
         let max_calls_per_day = parse_count(
             env,
             "PIPHONE_MAX_CALLS_PER_DAY",
@@ -345,6 +354,7 @@ impl Settings {
                 admin_password: pick("PIPHONE_ADMIN_PASSWORD", &file.admin_password)
                     .map(Secret::new),
                 sandbox_speed,
+                sandbox_url,
                 max_calls_per_day,
                 max_concurrent_calls,
                 config_file,
@@ -394,6 +404,13 @@ impl Settings {
             ),
             ("sandbox_speed".into(), self.sandbox_speed.to_string()),
             (
+                "sandbox_url".into(),
+                self.sandbox_url.as_ref().map_or(
+                    "(not set: the sandbox runs inside piphone)".into(),
+                    Url::to_string,
+                ),
+            ),
+            (
                 "max_calls_per_day".into(),
                 self.max_calls_per_day.to_string(),
             ),
@@ -413,6 +430,24 @@ impl Settings {
         }
         lines
     }
+}
+
+/// `PIPHONE_SANDBOX_URL`: an http(s) base URL, and only in sandbox mode.
+fn parse_sandbox_url(raw: &str, twilio: bool) -> Result<Url, SettingsError> {
+    let invalid = |message: String| SettingsError::Invalid {
+        name: "PIPHONE_SANDBOX_URL",
+        message,
+    };
+    if twilio {
+        return Err(invalid(
+            "set with Twilio credentials; a sandbox is only used without them".into(),
+        ));
+    }
+    let url = Url::parse(raw).map_err(|e| invalid(format!("{raw:?}: {e}")))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(invalid(format!("{raw:?} is not an http(s) base URL")));
+    }
+    Ok(url)
 }
 
 fn parse_count(

@@ -6,11 +6,11 @@ use std::time::Instant;
 use serde_json::json;
 
 use super::{BridgeEnd, Outcome, RingEvent};
-use crate::sandbox::engine::leg::{Leg, end_leg};
-use crate::sandbox::engine::twiml::{ClientNoun, Dial};
-use crate::sandbox::engine::{ClientConn, Party, Signal};
-use crate::sandbox::gateway::frame;
-use crate::sandbox::sdp;
+use crate::engine::leg::{Leg, end_leg};
+use crate::engine::twiml::{ClientNoun, Dial};
+use crate::engine::{ClientConn, Party, Signal};
+use crate::proto::frame;
+use crate::sdp;
 
 impl Leg {
     pub(super) async fn dial_clients(&mut self, d: &Dial, nouns: &[ClientNoun]) -> Outcome {

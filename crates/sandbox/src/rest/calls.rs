@@ -7,8 +7,8 @@ use axum::http::Uri;
 use serde_json::{Value, json};
 
 use super::{RestAuth, RestError, field, form, rfc2822, strip_json};
-use crate::sandbox::Sandbox;
-use crate::sandbox::engine::{CallRecord, Engine, Method, Signal, Source};
+use crate::Sandbox;
+use crate::engine::{CallRecord, Engine, Method, Signal, Source};
 
 fn call_json(engine: &Engine, c: &CallRecord) -> Value {
     let account = &engine.creds.account_sid;

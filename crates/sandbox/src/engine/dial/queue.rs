@@ -5,9 +5,9 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 
 use super::{BridgeEnd, Outcome};
-use crate::sandbox::engine::leg::{Leg, perform};
-use crate::sandbox::engine::twiml::{self, Dial, Verb};
-use crate::sandbox::engine::{Method, Signal, queue};
+use crate::engine::leg::{Leg, perform};
+use crate::engine::twiml::{self, Dial, Verb};
+use crate::engine::{Method, Signal, queue};
 
 impl Leg {
     pub(super) async fn dial_queue(

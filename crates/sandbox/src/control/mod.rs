@@ -11,19 +11,19 @@
 //! | `POST /sandbox/calls/{sid}/digits` | `{"digits":"1"}` | the party presses keys |
 //! | `POST /sandbox/phones` | `{"number","behaviour":"answer|busy|no-answer|failed","ring_ms":800}` | how a dialled number behaves |
 
-use axum::extract::{FromRequestParts, Path, State};
+use axum::extract::{FromRequest, FromRequestParts, Path, Request, State};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use super::Sandbox;
 use super::auth::{Accept, authorized};
 use super::engine::{Behaviour, Party, Phone, Signal};
-use crate::error::JsonBody;
 
 pub fn routes() -> Router<Sandbox> {
     Router::new()
@@ -49,21 +49,36 @@ impl FromRequestParts<Sandbox> for ControlAuth {
             Ok(ControlAuth)
         } else {
             Err((
-                StatusCode::UNAUTHORIZED,
                 [(header::WWW_AUTHENTICATE, "Basic realm=\"piphone sandbox\"")],
-                Json(json!({ "error": "unauthorized" })),
+                refusal(StatusCode::UNAUTHORIZED, "unauthorized"),
             )
                 .into_response())
         }
     }
 }
 
+/// The control API's error answer: `{"error": message}` with `status`.
+fn refusal(status: StatusCode, message: impl Into<String>) -> Response {
+    (status, Json(json!({ "error": message.into() }))).into_response()
+}
+
 fn not_found() -> Response {
-    (
-        StatusCode::NOT_FOUND,
-        Json(json!({ "error": "no such call" })),
-    )
-        .into_response()
+    refusal(StatusCode::NOT_FOUND, "no such call")
+}
+
+/// A JSON request body whose refusals (broken JSON, wrong shape, wrong content type, too large) answer in the
+/// control API's error shape, with the status axum gives them (400, 422, 415, 413).
+struct Body<T>(T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Response> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(value)) => Ok(Body(value)),
+            Err(rejection) => Err(refusal(rejection.status(), rejection.body_text())),
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -92,17 +107,9 @@ pub fn nth_number(from: &str, n: u32) -> String {
     }
 }
 
-async fn call_in(
-    _: ControlAuth,
-    State(sb): State<Sandbox>,
-    JsonBody(req): JsonBody<CallIn>,
-) -> Response {
+async fn call_in(_: ControlAuth, State(sb): State<Sandbox>, Body(req): Body<CallIn>) -> Response {
     if req.count == 0 || req.count > 100 {
-        return (
-            StatusCode::BAD_REQUEST,
-            Json(json!({ "error": "count must be 1..=100" })),
-        )
-            .into_response();
+        return refusal(StatusCode::BAD_REQUEST, "count must be 1..=100");
     }
     let calls: Vec<Value> = sb
         .call_in(&req.from, req.count)
@@ -155,7 +162,7 @@ async fn press_digits(
     _: ControlAuth,
     State(sb): State<Sandbox>,
     Path(sid): Path<String>,
-    JsonBody(req): JsonBody<Digits>,
+    Body(req): Body<Digits>,
 ) -> Response {
     if !sb.engine.state().calls.contains_key(&sid) {
         return not_found();
@@ -179,7 +186,7 @@ fn answer() -> Behaviour {
 async fn set_phone(
     _: ControlAuth,
     State(sb): State<Sandbox>,
-    JsonBody(req): JsonBody<PhoneReq>,
+    Body(req): Body<PhoneReq>,
 ) -> Json<Value> {
     let ring_ms = req.ring_ms.unwrap_or(super::engine::DEFAULT_RING_MS);
     sb.engine.state().phones.insert(

@@ -1,8 +1,22 @@
 //! The receiving side of Twilio's protocols as the sandbox uses them, on top of the `twilio`
-//! crate: reading TwiML and checking Access Tokens the way Twilio's gateway does.
+//! crate: reading TwiML, checking Access Tokens the way Twilio's gateway does, and PStream
+//! frames (used by the signaling gateway and by the engine, which signals browsers).
 
+use serde_json::{Value, json};
 use twilio::token::VerifyError;
 pub use twilio::twiml::Element;
+
+/// The PStream protocol version the SDK speaks.
+pub const PSTREAM_VERSION: &str = "1.6";
+
+/// Error codes the SDK maps to `AccessTokenInvalid` (20101) and `AccessTokenExpired` (20104).
+pub const TOKEN_INVALID: u32 = 31204;
+pub const TOKEN_EXPIRED: u32 = 31205;
+
+/// One PStream frame as sent on the wire: `{"type","version":"1.6","payload"}`.
+pub fn frame(kind: &str, payload: Value) -> String {
+    json!({ "type": kind, "version": PSTREAM_VERSION, "payload": payload }).to_string()
+}
 
 /// Parses a TwiML document into its root element.
 pub fn parse_twiml(xml: &str) -> Result<Element, String> {

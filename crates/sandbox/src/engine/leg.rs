@@ -8,7 +8,7 @@ use tokio::sync::mpsc::UnboundedReceiver;
 
 use super::twiml::{self, Verb};
 use super::{Engine, Party, Signal, Source};
-use crate::sandbox::gateway::frame;
+use crate::proto::frame;
 
 /// What the next step of a leg is once a document (or a verb) is done.
 pub enum Flow {

@@ -9,7 +9,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, Uri};
 use futures_util::{SinkExt, StreamExt};
-use piphone::sandbox::{Credentials, Sandbox, SandboxOptions, Timing};
+use sandbox::{Credentials, Sandbox, SandboxOptions, Timing};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 use twilio::signature::RequestValidator;

@@ -15,7 +15,7 @@ use tokio::sync::mpsc::UnboundedReceiver;
 use super::leg::{Flow, Interrupt, Leg};
 use super::twiml::{Dial, Target};
 use super::{CallRecord, Party, Signal, Source};
-use crate::sandbox::ids;
+use crate::ids;
 
 /// How a Dial ended.
 pub(super) struct Outcome {

@@ -35,25 +35,31 @@ impl Credentials {
         }
     }
 
-    /// Reads `<data_dir>/sandbox.json`, or creates it (mode 0600) on first use.
-    pub fn load_or_create(data_dir: &Path) -> io::Result<Credentials> {
+    /// Reads `<data_dir>/sandbox.json`; `None` when it does not exist yet.
+    pub fn load(data_dir: &Path) -> io::Result<Option<Credentials>> {
         let path = data_dir.join(FILE_NAME);
         match std::fs::read(&path) {
-            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
+            Ok(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|e| {
                 io::Error::new(
                     io::ErrorKind::InvalidData,
                     format!("{}: {e}", path.display()),
                 )
             }),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                std::fs::create_dir_all(data_dir)?;
-                let creds = Credentials::generate();
-                let json = serde_json::to_vec_pretty(&creds).map_err(io::Error::other)?;
-                write_private(&path, &json)?;
-                Ok(creds)
-            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(e),
         }
+    }
+
+    /// Reads `<data_dir>/sandbox.json`, or creates it (mode 0600) on first use.
+    pub fn load_or_create(data_dir: &Path) -> io::Result<Credentials> {
+        if let Some(creds) = Credentials::load(data_dir)? {
+            return Ok(creds);
+        }
+        std::fs::create_dir_all(data_dir)?;
+        let creds = Credentials::generate();
+        let json = serde_json::to_vec_pretty(&creds).map_err(io::Error::other)?;
+        write_private(&data_dir.join(FILE_NAME), &json)?;
+        Ok(creds)
     }
 }
 
@@ -95,6 +101,7 @@ mod tests {
     #[test]
     fn created_once_private_and_reloaded() {
         let dir = tempfile::tempdir().unwrap();
+        assert!(Credentials::load(dir.path()).unwrap().is_none());
         let a = Credentials::load_or_create(dir.path()).unwrap();
         let b = Credentials::load_or_create(dir.path()).unwrap();
         assert_eq!(a, b);

@@ -11,8 +11,8 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 
 use super::{RestAuth, RestError, field, form, page, rfc2822, strip_json};
-use crate::sandbox::Sandbox;
-use crate::sandbox::engine::{Engine, Method, Queue, Signal, Source, queue};
+use crate::Sandbox;
+use crate::engine::{Engine, Method, Queue, Signal, Source, queue};
 
 fn queue_json(engine: &Engine, q: &Queue) -> Value {
     let account = &engine.creds.account_sid;

@@ -7,10 +7,9 @@ use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
-use super::{TOKEN_EXPIRED, TOKEN_INVALID, frame};
-use crate::sandbox::engine::{ClientConn, Engine, Party, Signal};
-use crate::sandbox::proto::{self, TokenError, VerifiedToken};
-use crate::sandbox::sdp;
+use crate::engine::{ClientConn, Engine, Party, Signal};
+use crate::proto::{self, TOKEN_EXPIRED, TOKEN_INVALID, TokenError, VerifiedToken, frame};
+use crate::sdp;
 
 /// Twilio's gateway sends a heartbeat at least every 15 s; the SDK drops the socket otherwise.
 const HEARTBEAT: Duration = Duration::from_secs(10);

@@ -6,9 +6,9 @@ use serde_json::json;
 use tokio::sync::mpsc::UnboundedReceiver;
 
 use super::BridgeEnd;
-use crate::sandbox::engine::Signal;
-use crate::sandbox::engine::leg::Leg;
-use crate::sandbox::engine::twiml::Dial;
+use crate::engine::Signal;
+use crate::engine::leg::Leg;
+use crate::engine::twiml::Dial;
 
 impl Leg {
     /// Holds the bridge between this leg and `peer` until one side leaves.

@@ -1,10 +1,12 @@
 //! The sandbox: a local stand-in for Twilio, so piphone runs and is tested with no Twilio
 //! account, with the unmodified `@twilio/voice-sdk` in a real browser.
 //!
-//! This is the only code in piphone that knows it is not talking to Twilio. In sandbox mode the
-//! app merges [`Sandbox::router`] into its own router, points its Twilio REST client at its own
-//! URL, signs Access Tokens with the sandbox API key and verifies webhooks with the sandbox auth
-//! token, all taken from [`Credentials`] (kept in `<data_dir>/sandbox.json`).
+//! This crate is the only code that knows it is not Twilio; it knows nothing of piphone beyond the
+//! webhook paths it requests. In sandbox mode piphone either merges [`Sandbox::router`] into its own
+//! router, or reaches a sandbox serving it as its own process (`piphone sandbox serve`); either way
+//! it points its Twilio REST client at the sandbox, signs Access Tokens with the sandbox API key and
+//! verifies webhooks with the sandbox auth token, all taken from [`Credentials`] (kept in
+//! `<data_dir>/sandbox.json`).
 //!
 //! | Path | What |
 //! |---|---|
@@ -19,7 +21,7 @@
 //! peer connection reaches signaling state `stable` with a synthetic SDP (`sdp.rs`) and stops there.
 
 mod auth;
-pub mod cli;
+mod client;
 pub mod control;
 mod credentials;
 mod engine;
@@ -32,7 +34,8 @@ mod sdp;
 use axum::Router;
 use axum::routing::get;
 
-pub use credentials::Credentials;
+pub use client::ControlClient;
+pub use credentials::{Credentials, FILE_NAME as CREDENTIALS_FILE};
 pub use engine::Timing;
 
 /// How the sandbox reaches piphone.

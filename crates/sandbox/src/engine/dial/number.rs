@@ -5,9 +5,9 @@ use std::time::Instant;
 use serde_json::json;
 
 use super::{BridgeEnd, Outcome, RingEvent};
-use crate::sandbox::engine::leg::{Leg, end_leg};
-use crate::sandbox::engine::twiml::Dial;
-use crate::sandbox::engine::{Behaviour, Party, Signal};
+use crate::engine::leg::{Leg, end_leg};
+use crate::engine::twiml::Dial;
+use crate::engine::{Behaviour, Party, Signal};
 
 impl Leg {
     pub(super) async fn dial_number(&mut self, d: &Dial, number: &str) -> Outcome {

@@ -3,7 +3,7 @@
 use url::Url;
 
 use super::Method;
-use crate::sandbox::proto::{self, Element};
+use crate::proto::{self, Element};
 
 #[derive(Debug, Clone)]
 pub enum Verb {

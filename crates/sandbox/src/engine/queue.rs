@@ -5,7 +5,7 @@ use std::time::Instant;
 use time::OffsetDateTime;
 
 use super::Engine;
-use crate::sandbox::ids;
+use crate::ids;
 
 /// Twilio's default `max_size` for a new queue.
 pub const DEFAULT_MAX_SIZE: u32 = 1000;
