@@ -3,7 +3,8 @@
 #   - Debian's chromium (apt-get, only when /usr/bin/chromium is absent and we are root)
 #   - node_modules (npm ci) when missing or older than package-lock.json
 #   - a Python venv at .venv with twilio==9.13.0 (the reference library some Rust tests compare against)
-# then runs: rustfmt check, clippy -D warnings, the Rust tests (nextest when present), the vendored-SDK check,
+# then runs: rustfmt check, import cycles (scripts/check-imports.py), the sandbox crate's independence from piphone,
+# clippy -D warnings, the Rust tests (nextest when present), the vendored-SDK check,
 # and the browser tests (real Voice SDK in headless Chromium).
 #
 # Environment: SKIP_BROWSER=1 skips the browser tests; CHROMIUM_BIN overrides /usr/bin/chromium.
@@ -92,6 +93,18 @@ rust_tests() {
   fi
 }
 
+# The sandbox crate stands on its own: no piphone package among its dependencies, no piphone module named in it.
+sandbox_independent() {
+  local tree
+  tree=$(cargo tree -p piphone-sandbox -e normal,build)
+  if grep -E '(^|[^-])piphone v' <<<"$tree"; then
+    die "piphone-sandbox depends on piphone (cargo tree above)"
+  fi
+  if grep -rnE '\bpiphone::' crates/sandbox; then
+    die "the sandbox crate names piphone's modules (above)"
+  fi
+}
+
 browser_tests() {
   rm -rf test-results
   PIPHONE_BIN="$PWD/target/debug/piphone" CHROMIUM_BIN="$chromium_bin" npm run --silent test:browser
@@ -107,6 +120,8 @@ export PIPHONE_PYTHON="$PWD/.venv/bin/python"
 export PATH="$PWD/.venv/bin:$PATH"
 
 step "cargo fmt --check" cargo fmt --all -- --check
+step "import cycles" python3 scripts/check-imports.py
+step "sandbox crate independent of piphone" sandbox_independent
 step "cargo clippy -D warnings" cargo clippy --workspace --all-targets -- -D warnings
 step "rust tests" rust_tests
 step "vendored Voice SDK matches the pinned npm package" scripts/update-sdk.sh --check
