@@ -1,7 +1,7 @@
 //! The REST subset of api.twilio.com 2010-04-01 that piphone uses: Queues, Members, Calls.
 //! Twilio's JSON shapes (RFC 2822 dates, `uri`, pagination fields) and error bodies
 //! `{"code","message","more_info","status"}` with Twilio's codes. Checked against Twilio's
-//! OpenAPI description by `tests/sandbox_rest.rs` (Prism in validating proxy mode).
+//! OpenAPI description by `tests/rest.rs` (Prism in validating proxy mode).
 
 mod calls;
 mod queues;
