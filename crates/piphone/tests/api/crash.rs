@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::process::{self, Running, free_port, login, wait_healthy};
 
@@ -75,15 +75,12 @@ async fn acknowledged_writes_survive_sigkill() {
     let mut child = start(dir.path(), port);
     wait_healthy(&client, &base).await;
     let cookie = login(&client, &base).await;
-    let list: Value = client
-        .get(format!("{base}/api/admin/users"))
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list = process::json(
+        client
+            .get(format!("{base}/api/admin/users"))
+            .header("cookie", &cookie),
+    )
+    .await;
     child.kill();
     let present: std::collections::HashSet<&str> = list["users"]
         .as_array()

@@ -1,5 +1,5 @@
 //! Running the real `piphone` binary: a child killed (SIGKILL) and reaped when dropped, so a failing test leaves
-//! nothing running, and the few steps the process tests share (free port, health wait, admin login).
+//! nothing running, and the few steps the process tests share (free port, health wait, admin login, JSON answers).
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -65,6 +65,11 @@ pub async fn wait_healthy(client: &reqwest::Client, base: &str) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     panic!("piphone did not become healthy");
+}
+
+/// Sends `request` and reads its JSON answer.
+pub async fn json(request: reqwest::RequestBuilder) -> serde_json::Value {
+    request.send().await.unwrap().json().await.unwrap()
 }
 
 /// Logs in as admin; returns the `cookie` header value.

@@ -59,15 +59,12 @@ async fn wait_until_shown(client: &reqwest::Client, base: &str, call_sid: &str) 
     let cookie = login(client, base).await;
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let status: Value = client
-            .get(format!("{base}/queue-status"))
-            .header("cookie", &cookie)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let status = process::json(
+            client
+                .get(format!("{base}/queue-status"))
+                .header("cookie", &cookie),
+        )
+        .await;
         let shown = status["members"]
             .as_array()
             .is_some_and(|m| m.iter().any(|c| c["call_sid"] == call_sid));
@@ -89,15 +86,12 @@ async fn sandbox_call(
     creds: &sandbox::Credentials,
     sid: &str,
 ) -> Value {
-    client
-        .get(format!("{sandbox}/sandbox/calls/{sid}"))
-        .basic_auth(&creds.account_sid, Some(&creds.auth_token))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+    process::json(
+        client
+            .get(format!("{sandbox}/sandbox/calls/{sid}"))
+            .basic_auth(&creds.account_sid, Some(&creds.auth_token)),
+    )
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -120,16 +114,13 @@ async fn a_waiting_caller_survives_a_killed_piphone() {
     let mut piphone = start_piphone(dir.path(), &listen, &sandbox_url);
     wait_healthy(&client, &base).await;
 
-    let placed: Value = client
-        .post(format!("{sandbox_url}/sandbox/call-in"))
-        .basic_auth(&creds.account_sid, Some(&creds.auth_token))
-        .json(&json!({ "from": "+15551230001" }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let placed = process::json(
+        client
+            .post(format!("{sandbox_url}/sandbox/call-in"))
+            .basic_auth(&creds.account_sid, Some(&creds.auth_token))
+            .json(&json!({ "from": "+15551230001" })),
+    )
+    .await;
     let sid = placed["calls"][0]["call_sid"]
         .as_str()
         .unwrap_or_else(|| panic!("no call placed: {placed}"))
