@@ -696,6 +696,7 @@ pub(crate) mod tests {
             ("PIPHONE_DIAL_COUNTRIES", "USA"),
             ("PIPHONE_TLS", "maybe"),
             ("PIPHONE_SANDBOX_SPEED", "fast"),
+            ("PIPHONE_SANDBOX_URL", "ftp://x"),
         ] {
             let err = Settings::from_sources(&env(&[(name, value)]))
                 .unwrap_err()
