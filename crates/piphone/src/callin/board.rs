@@ -8,9 +8,12 @@
 //! but a few seconds old when it lands). A poll result never undoes what a webhook said after the poll started.
 //! A caller moves: call-in queue → screener → screened queue → on the air; or straight from either queue to
 //! the air.
+//!
+//! The board never reads the clock: whoever holds it says what time it is ([`Board::set_time`]; the hub does,
+//! each time it takes the lock), so its rules can be tested at any moment without waiting.
 
 use std::collections::{HashMap, HashSet, VecDeque};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use time::OffsetDateTime;
 
@@ -26,6 +29,20 @@ const MESSAGES: usize = 20;
 /// A screening whose call never reached the screener's TwiML (the caller hung up as they were taken) is
 /// forgotten after this long.
 const SCREENING_GRACE: Duration = Duration::from_secs(30);
+
+/// A moment as the board's holder read the clock: the monotonic instant (waits, grace periods, staleness) and
+/// the wall-clock time (the times shown).
+#[derive(Debug, Clone, Copy)]
+pub struct Moment {
+    pub instant: Instant,
+    pub system: SystemTime,
+}
+
+impl Moment {
+    fn wall(&self) -> OffsetDateTime {
+        OffsetDateTime::from(self.system)
+    }
+}
 
 /// The two Twilio queues of the call-in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -140,6 +157,8 @@ pub struct Board {
     cards: HashMap<String, CallerCard>,
     messages: VecDeque<Message>,
     confirmed: Option<(Instant, OffsetDateTime)>,
+    /// The time as last told ([`Board::set_time`]).
+    now: Moment,
     poll_failing: bool,
     /// Identities of hosts' calls taking callers, by their CallSid.
     hosts: HashMap<String, String>,
@@ -150,8 +169,14 @@ pub struct Board {
 
 impl Board {
     /// An empty board for the call-in queue `queue` and the screened queue `screened`. It reports itself stale
-    /// when no poll succeeded for `stale_after`.
-    pub fn new(queue: &str, screened: &str, max_size: u32, stale_after: Duration) -> Board {
+    /// when no poll succeeded for `stale_after`. `now` is the time until [`Board::set_time`] says otherwise.
+    pub fn new(
+        queue: &str,
+        screened: &str,
+        max_size: u32,
+        stale_after: Duration,
+        now: Moment,
+    ) -> Board {
         Board {
             max_size,
             stale_after,
@@ -169,7 +194,13 @@ impl Board {
             poll_failing: false,
             hosts: HashMap::new(),
             vanished: Vec::new(),
+            now,
         }
+    }
+
+    /// The time now: what the changes that follow record, and what the snapshots count waits up to.
+    pub fn set_time(&mut self, now: Moment) {
+        self.now = now;
     }
 
     /// Hosts take screened callers only (`PIPHONE_SCREENED_ONLY`).
@@ -239,7 +270,8 @@ impl Board {
     /// A caller is about to join `line` (`/voice/incoming`, or sent there by piphone): shown at the back at once.
     pub fn arrived(&mut self, line: Line, call_sid: &str, from: Option<&str>) {
         self.remember_number(call_sid, from);
-        self.line_mut(line).arrive(call_sid);
+        let now = self.now.instant;
+        self.line_mut(line).arrive(call_sid, now);
     }
 
     /// The hold TwiML of `line` was requested (`/voice/wait`) with Twilio's `QueuePosition` and `QueueTime`.
@@ -253,8 +285,9 @@ impl Board {
         queue_time: Option<u64>,
     ) -> u32 {
         self.remember_number(call_sid, from);
+        let now = self.now.instant;
         self.line_mut(line)
-            .hold(call_sid, position, queue_time)
+            .hold(call_sid, position, queue_time, now)
             .unwrap_or(0)
     }
 
@@ -277,8 +310,8 @@ impl Board {
 
     /// Takes a caller out of both queues and away from any screener.
     fn take_out(&mut self, call_sid: &str) {
-        self.main.remove(call_sid);
-        self.screened.remove(call_sid);
+        self.main.remove(call_sid, self.now.instant);
+        self.screened.remove(call_sid, self.now.instant);
         self.screening.retain(|s| s.call_sid != call_sid);
         self.picks.retain(|p| p.call_sid != call_sid);
     }
@@ -296,7 +329,7 @@ impl Board {
         let host = host_call_sid.and_then(|h| self.hosts.get(h).cloned());
         self.on_air.push(OnAir {
             call_sid: call_sid.to_owned(),
-            since: Instant::now(),
+            since: self.now.instant,
             host_call_sid: host_call_sid.map(str::to_owned),
             host: host.clone(),
         });
@@ -308,7 +341,8 @@ impl Board {
     /// departure.
     pub fn left(&mut self, line: Line, call_sid: &str, result: &str, queue_seconds: u64) {
         if matches!(result, "redirected" | "leave") {
-            self.line_mut(line).remove(call_sid);
+            let now = self.now.instant;
+            self.line_mut(line).remove(call_sid, now);
         } else {
             self.depart(call_sid, result, queue_seconds);
         }
@@ -323,7 +357,7 @@ impl Board {
             from: self.numbers.get(call_sid).map(str::to_owned),
             result: result.to_owned(),
             queue_seconds,
-            at: view::rfc3339(OffsetDateTime::now_utc()),
+            at: view::rfc3339(self.now.wall()),
         });
         self.recent.truncate(RECENT);
         self.forget_departed();
@@ -336,7 +370,7 @@ impl Board {
             from: Some(from.to_owned()),
             result: result.to_owned(),
             queue_seconds: 0,
-            at: view::rfc3339(OffsetDateTime::now_utc()),
+            at: view::rfc3339(self.now.wall()),
         });
         self.recent.truncate(RECENT);
     }
@@ -380,10 +414,10 @@ impl Board {
             .map(|o| o.call_sid.clone())
     }
 
-    /// Merges a poll that started at `started`. Returns the callers whose number is unknown and not yet being
+    /// Merges a poll that started at `started` (before [`Board::set_time`] was told the time it ended). Returns the callers whose number is unknown and not yet being
     /// looked up (the caller of this method looks each up once).
     pub fn reconcile(&mut self, poll: PollResult, started: Instant) -> Vec<String> {
-        let now = Instant::now();
+        let now = self.now.instant;
         let elsewhere: HashSet<String> = self
             .on_air
             .iter()
@@ -400,6 +434,7 @@ impl Board {
                 result.members,
                 result.average_wait_seconds,
                 started,
+                now,
                 |sid| elsewhere.contains(sid),
             );
             self.vanished.extend(vanished);
@@ -407,10 +442,10 @@ impl Board {
         // A screener who never got the call, a host who never got the caller they chose (the caller hung up
         // as they were taken).
         self.screening
-            .retain(|s| s.connected || s.since.elapsed() < SCREENING_GRACE);
+            .retain(|s| s.connected || now.saturating_duration_since(s.since) < SCREENING_GRACE);
         self.picks
-            .retain(|p| p.arrived || p.since.elapsed() < SCREENING_GRACE);
-        self.confirmed = Some((now, OffsetDateTime::now_utc()));
+            .retain(|p| p.arrived || now.saturating_duration_since(p.since) < SCREENING_GRACE);
+        self.confirmed = Some((now, self.now.wall()));
         self.poll_failing = false;
         self.forget_departed();
         self.main
