@@ -5,7 +5,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 
-use crate::auth::{CurrentUser, PageUser};
+use super::extract::{CurrentUser, PageUser};
 use crate::error::AppError;
 use crate::error::JsonBody;
 use crate::state::AppState;

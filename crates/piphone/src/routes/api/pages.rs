@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use crate::auth::{CurrentUser, PageUser};
+use super::extract::{CurrentUser, PageUser};
 use crate::error::AppError;
 use crate::state::AppState;
 
