@@ -8,11 +8,12 @@ use serde::Deserialize;
 use twilio::rest::{CallUpdate, Method};
 use twilio::twiml::{Client, Dial, VoiceResponse};
 
-use super::{TwilioForm, refuse, twiml};
+use super::{TwilioForm, active_user, refuse, twiml};
 use crate::call_log;
 use crate::callin::board::PickHold;
 use crate::callin::poller::recall;
 use crate::callin::{IncomingMode, Line, twiml as say};
+use crate::domain::Role;
 use crate::state::AppState;
 use crate::store::{CallKind, NewCall};
 
@@ -227,9 +228,8 @@ impl LineQuery {
 async fn ring_browsers(state: &AppState, form: &TwilioForm, number: &str) -> Response {
     let mut takers = Vec::new();
     for identity in state.presence.online() {
-        if let Ok(Some(user)) = state.store.user_by_name(&identity).await
-            && !user.disabled
-            && user.role.can_take_calls()
+        if let Some(user) =
+            active_user(state, &identity, Role::can_take_calls, "/voice/incoming").await
         {
             takers.push(user.username);
         }

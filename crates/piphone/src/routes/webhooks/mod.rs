@@ -23,6 +23,7 @@ use twilio::twiml::{Say, VoiceResponse};
 pub use form::TwilioForm;
 
 use super::WEBHOOK_TIMEOUT;
+use crate::domain::Role;
 use crate::state::AppState;
 use crate::store::User;
 
@@ -68,11 +69,11 @@ fn refuse(sentence: &str) -> Response {
 async fn active_user(
     state: &AppState,
     name: &str,
-    allowed: fn(&User) -> bool,
+    allowed: fn(Role) -> bool,
     what: &str,
 ) -> Option<User> {
     match state.store.user_by_name(name).await {
-        Ok(Some(user)) if !user.disabled && allowed(&user) => Some(user),
+        Ok(Some(user)) if !user.disabled && allowed(user.role) => Some(user),
         Ok(_) => None,
         Err(e) => {
             tracing::error!(error = %e, "user lookup failed in {what}");

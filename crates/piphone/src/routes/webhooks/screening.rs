@@ -13,6 +13,7 @@ use twilio::twiml::VoiceResponse;
 use super::{TwilioForm, active_user, twiml};
 use crate::call_log;
 use crate::callin::{Line, Place, twiml as say};
+use crate::domain::Role;
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize)]
@@ -31,8 +32,10 @@ pub async fn ring_screener(
 ) -> Response {
     let sid = form.call_sid();
     let screener = query.screener.unwrap_or_default();
-    let allowed = active_user(&state, &screener, |u| u.role.can_screen(), "/voice/screen").await;
-    if allowed.is_none() {
+    if active_user(&state, &screener, Role::can_screen, "/voice/screen")
+        .await
+        .is_none()
+    {
         tracing::warn!(
             screener,
             "screening refused: not a screener; caller back in line"
@@ -111,7 +114,7 @@ pub async fn enqueue_picked(
     let host = active_user(
         &state,
         query.host.as_deref().unwrap_or(""),
-        |u| u.role.can_take_calls(),
+        Role::can_take_calls,
         "/voice/picked",
     )
     .await;
