@@ -17,7 +17,7 @@ use crate::store::{NewUser, StoreError};
 
 /// `GET /admin`: the admin page (users, refusals). Non-admins are sent to the phone.
 pub async fn admin_page(_admin: AdminPage) -> Response {
-    crate::assets::page("admin").unwrap_or_else(|| AppError::NotFound.into_response())
+    super::pages::page("admin")
 }
 
 pub async fn list_users(

@@ -53,7 +53,7 @@ impl LogQuery {
 
 /// `GET /calls`: the call log page.
 pub async fn calls_page(_user: CallLogPage) -> Response {
-    crate::assets::page("calls").unwrap_or_else(|| AppError::NotFound.into_response())
+    super::pages::page("calls")
 }
 
 /// `GET /api/calls?q=&kind=&limit=&offset=`: log rows, newest first.

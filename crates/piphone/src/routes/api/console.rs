@@ -8,8 +8,8 @@ use std::time::Duration;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
+use axum::response::Response;
 use axum::response::sse::{Event, KeepAlive, Sse};
-use axum::response::{IntoResponse, Response};
 use futures_util::{Stream, StreamExt};
 use serde::Deserialize;
 use serde_json::json;
@@ -28,7 +28,7 @@ const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
 /// `GET /console`: the console for hosts, screeners and admins; a polite page for anyone else.
 pub async fn console_page(_user: ConsolePage) -> Response {
-    crate::assets::page("console").unwrap_or_else(|| AppError::NotFound.into_response())
+    super::pages::page("console")
 }
 
 /// `GET /queue-status`: the queue now.
