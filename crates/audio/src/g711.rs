@@ -1,15 +1,16 @@
 //! ITU-T G.711 companding: μ-law (PCMU, what Twilio carries) and A-law (PCMA).
 //!
-//! The encoders follow the reference algorithm of Sun's `g711.c`, as sox uses it: the 16-bit sample is shifted to
-//! 14 bits (μ-law) or 13 bits (A-law) first, so every output byte equals sox's for every input
-//! (`tests/g711.rs` checks all 65,536 inputs against `sox -e mu-law` / `-e a-law`).
+//! The encoders follow the reference algorithm of Sun's `g711.c` on 14-bit (μ-law) or 13-bit (A-law) input, and
+//! reduce the 16-bit sample to that width as sox does: rounded to nearest (not truncated), so every output byte
+//! equals sox's for every input (`tests/it/g711.rs` checks all 65,536 inputs against `sox -D -e mu-law` /
+//! `-e a-law`; without `-D` sox adds dither and is no reference).
 
 const ULAW_BIAS: i32 = 0x84 >> 2; // 33, in 14-bit units
 const ULAW_CLIP: i32 = 8159;
 
 /// Encodes one linear 16-bit sample as μ-law.
 pub fn linear_to_ulaw(sample: i16) -> u8 {
-    let mut pcm = i32::from(sample) >> 2;
+    let mut pcm = ((i32::from(sample) + 2) >> 2).min(0x1FFF);
     let mask: u8 = if pcm < 0 {
         pcm = -pcm;
         0x7F
@@ -36,16 +37,13 @@ pub fn ulaw_to_linear(byte: u8) -> i16 {
 
 /// Encodes one linear 16-bit sample as A-law.
 pub fn linear_to_alaw(sample: i16) -> u8 {
-    let mut pcm = i32::from(sample) >> 3;
+    let mut pcm = ((i32::from(sample) + 4) >> 3).min(0xFFF);
     let mask: u8 = if pcm >= 0 {
         0xD5
     } else {
         pcm = -pcm - 1;
         0x55
     };
-    if pcm > 0xFFF {
-        return 0x7F ^ mask;
-    }
     // Segment: 0 up to 0x1F, then one per bit.
     let seg = ((31 - (pcm as u32 | 0x1F).leading_zeros()) as i32 - 4).max(0);
     let shift = if seg < 2 { 1 } else { seg };
