@@ -74,9 +74,9 @@ pub fn sox_read(path: &str) -> Vec<i16> {
     le16(&run("sox", &args, &[]))
 }
 
-/// Speech by espeak-ng, resampled to 8 kHz by sox.
-pub fn espeak(text: &str) -> Vec<i16> {
-    let wav = run("espeak-ng", &["--stdout", text], &[]);
+/// Speech by espeak-ng in `voice` (e.g. `en`, `en+f3`, `de`), resampled to 8 kHz by sox.
+pub fn espeak(voice: &str, text: &str) -> Vec<i16> {
+    let wav = run("espeak-ng", &["-v", voice, "--stdout", text], &[]);
     let mut args = vec!["-D", "-t", "wav", "-"];
     args.extend(RAW16);
     args.push("-");
