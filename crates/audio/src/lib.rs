@@ -9,7 +9,8 @@
 //! | [`tone`] | phase-continuous sine, DTMF digits with on/off timing, silence |
 //! | [`analyse`] | level in dBFS, Goertzel, dominant frequency, a rolling one-second meter |
 //! | [`dtmf`] | an in-band DTMF detector, as a telephone exchange would hear digits |
-//! | [`wav`] | 16-bit PCM WAV read/write, a streaming writer that survives a kill, resampling to 8 kHz |
+//! | [`wav`] | 16-bit PCM WAV read/write, a streaming writer that survives a kill |
+//! | [`resample`] | windowed-sinc rate conversion (16/44.1/48 kHz files to 8 kHz) |
 //! | [`jitter`] | a jitter buffer for sequence-numbered frames |
 //! | [`mixer`] | a gain matrix (mix-minus) and a soft limiter |
 //! | [`drift`] | a FIFO that absorbs clock drift between two devices with a bounded delay |
@@ -24,6 +25,7 @@ pub mod frame;
 pub mod g711;
 pub mod jitter;
 pub mod mixer;
+pub mod resample;
 pub mod tone;
 pub mod wav;
 

@@ -66,12 +66,23 @@ pub fn sox_synth(effects: &[&str]) -> Vec<i16> {
     le16(&run("sox", &args, &[]))
 }
 
-/// sox converting a WAV file (any rate) to 8 kHz mono 16-bit samples.
-pub fn sox_read(path: &str) -> Vec<i16> {
+/// One channel (1-based) of a WAV file as sox reads it, converted to 8 kHz 16-bit.
+pub fn sox_channel(path: &str, channel: usize) -> Vec<i16> {
+    let ch = channel.to_string();
     let mut args = vec!["-D", path];
     args.extend(RAW16);
-    args.push("-");
+    args.extend(["-", "remix", ch.as_str()]);
     le16(&run("sox", &args, &[]))
+}
+
+/// Runs `sox -n -b 16 <path> <effects>`: a WAV file made by sox (rate and channels given in `format`, e.g.
+/// `["-r", "48000", "-c", "2"]`).
+pub fn sox_make_wav(path: &str, format: &[&str], effects: &[&str]) {
+    let mut args = vec!["-D", "-n", "-b", "16"];
+    args.extend(format);
+    args.push(path);
+    args.extend(effects);
+    run("sox", &args, &[]);
 }
 
 /// Speech by espeak-ng in `voice` (e.g. `en`, `en+f3`, `de`), resampled to 8 kHz by sox.
