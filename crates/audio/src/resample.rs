@@ -1,7 +1,7 @@
 //! Sample-rate conversion with a Kaiser-windowed sinc: for playing WAV files of any rate (16, 44.1, 48 kHz…) into
 //! an 8 kHz call.
 //!
-//! The kernel is a low-pass at [`CUTOFF`] of the lower of the two rates' Nyquist-limited band (3.5 kHz when one side
+//! The kernel is a low-pass at [`CUTOFF`] × the lower of the two rates (3.5 kHz when one side
 //! is 8 kHz), [`HALF_WIDTH`] lower-rate samples either side, Kaiser β = 8; it is tabulated once per call and read
 //! with linear interpolation, so any ratio works (44.1 → 8 kHz is 441:80). Measured (`tests/it/wav.rs`): 1 kHz
 //! passes within 0.1 dB and 3 kHz within 0.5 dB; tones from 4.5 kHz up (which would fold into the band) are
