@@ -28,19 +28,39 @@ fn bessel_i0(x: f64) -> f64 {
     sum
 }
 
-/// The kernel at τ = i / RESOLUTION lower-rate samples, i = 0 ..= HALF_WIDTH × RESOLUTION (it is symmetric).
-fn kernel_table() -> Vec<f64> {
-    let n = HALF_WIDTH * RESOLUTION;
-    (0..=n + 1)
-        .map(|i| {
-            let tau = i as f64 / RESOLUTION as f64;
-            let r = (tau / HALF_WIDTH as f64).min(1.0);
-            let window = bessel_i0(BETA * (1.0 - r * r).sqrt()) / bessel_i0(BETA);
-            let x = 2.0 * CUTOFF * tau;
-            let sinc = if x == 0.0 { 1.0 } else { (PI * x).sin() / (PI * x) };
-            2.0 * CUTOFF * sinc * window
-        })
-        .collect()
+/// A Kaiser-windowed sinc low-pass, tabulated: `at(τ)` for τ in samples of the lower rate.
+#[derive(Clone, Debug)]
+pub(crate) struct Kernel {
+    table: Vec<f64>,
+    half_width: usize,
+}
+
+impl Kernel {
+    /// A kernel reaching `half_width` samples either side, cutting off at `cutoff` cycles per sample.
+    pub(crate) fn new(half_width: usize, cutoff: f64, beta: f64) -> Kernel {
+        let table = (0..=half_width * RESOLUTION + 1)
+            .map(|i| {
+                let tau = i as f64 / RESOLUTION as f64;
+                let r = (tau / half_width as f64).min(1.0);
+                let window = bessel_i0(beta * (1.0 - r * r).sqrt()) / bessel_i0(beta);
+                let x = 2.0 * cutoff * tau;
+                let sinc = if x == 0.0 { 1.0 } else { (PI * x).sin() / (PI * x) };
+                2.0 * cutoff * sinc * window
+            })
+            .collect();
+        Kernel { table, half_width }
+    }
+
+    /// The kernel's value `tau` samples from its centre (0 beyond its reach).
+    pub(crate) fn at(&self, tau: f64) -> f64 {
+        let pos = tau.abs() * RESOLUTION as f64;
+        let i = pos as usize;
+        if i >= self.half_width * RESOLUTION {
+            return 0.0;
+        }
+        let frac = pos - i as f64;
+        self.table[i] * (1.0 - frac) + self.table[i + 1] * frac
+    }
 }
 
 /// Converts `samples` from `from` Hz to `to` Hz (mono). Equal rates return the input unchanged.
@@ -48,19 +68,10 @@ pub fn resample(samples: &[i16], from: u32, to: u32) -> Vec<i16> {
     if from == to || from == 0 || to == 0 || samples.is_empty() {
         return samples.to_vec();
     }
-    let table = kernel_table();
+    let kernel = Kernel::new(HALF_WIDTH, CUTOFF, BETA);
     let step = f64::from(from) / f64::from(to); // input samples per output sample
     let scale = step.max(1.0); // input samples per lower-rate sample
     let reach = HALF_WIDTH as f64 * scale;
-    let kernel = |d: f64| {
-        let pos = (d.abs() / scale) * RESOLUTION as f64;
-        let i = pos as usize;
-        if i >= HALF_WIDTH * RESOLUTION {
-            return 0.0;
-        }
-        let frac = pos - i as f64;
-        (table[i] * (1.0 - frac) + table[i + 1] * frac) / scale
-    };
     let out_len = (samples.len() as f64 / step).floor() as usize;
     (0..out_len)
         .map(|n| {
@@ -68,7 +79,7 @@ pub fn resample(samples: &[i16], from: u32, to: u32) -> Vec<i16> {
             let first = (t - reach).ceil().max(0.0) as usize;
             let last = ((t + reach).floor() as usize).min(samples.len() - 1);
             let acc: f64 = (first..=last)
-                .map(|k| f64::from(samples[k]) * kernel(t - k as f64))
+                .map(|k| f64::from(samples[k]) * kernel.at((t - k as f64) / scale) / scale)
                 .sum();
             acc.round().clamp(f64::from(i16::MIN), f64::from(i16::MAX)) as i16
         })
