@@ -114,7 +114,11 @@ pub fn dominant_hz(samples: &[i16], rate: u32) -> Option<f64> {
     let k = (2..n / 2).max_by(|&a, &b| mag(a).total_cmp(&mag(b)))?;
     let (a, b, c) = (mag(k - 1), mag(k), mag(k + 1));
     let denom = a - 2.0 * b + c;
-    let delta = if denom.abs() > 1e-12 { 0.5 * (a - c) / denom } else { 0.0 };
+    let delta = if denom.abs() > 1e-12 {
+        0.5 * (a - c) / denom
+    } else {
+        0.0
+    };
     Some((k as f64 + delta) * f64::from(rate) / n as f64)
 }
 
@@ -177,4 +181,3 @@ impl Meter {
         dominant_hz(&self.samples(), SAMPLE_RATE)
     }
 }
-

@@ -57,7 +57,8 @@ pub fn classify(window: &[i16]) -> Option<char> {
     }
     // Mean square of the window relative to a full-scale sine, comparable with `tone_power`.
     let full = f64::from(i16::MAX).powi(2) / 2.0;
-    let total = window.iter().map(|&s| f64::from(s).powi(2)).sum::<f64>() / window.len() as f64 / full;
+    let total =
+        window.iter().map(|&s| f64::from(s).powi(2)).sum::<f64>() / window.len() as f64 / full;
     if row + col < MIN_TONE_SHARE * total {
         return None;
     }

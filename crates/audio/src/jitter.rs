@@ -118,7 +118,11 @@ impl JitterBuffer {
                 // restarted its count, or a long outage) is jumped over at once.
                 self.stats.lost += 1;
                 let skip = seq - next;
-                self.next = Some(if skip as usize > self.capacity { seq } else { next + 1 });
+                self.next = Some(if skip as usize > self.capacity {
+                    seq
+                } else {
+                    next + 1
+                });
                 self.conceal()
             }
         }

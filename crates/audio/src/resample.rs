@@ -44,7 +44,11 @@ impl Kernel {
                 let r = (tau / half_width as f64).min(1.0);
                 let window = bessel_i0(beta * (1.0 - r * r).sqrt()) / bessel_i0(beta);
                 let x = 2.0 * cutoff * tau;
-                let sinc = if x == 0.0 { 1.0 } else { (PI * x).sin() / (PI * x) };
+                let sinc = if x == 0.0 {
+                    1.0
+                } else {
+                    (PI * x).sin() / (PI * x)
+                };
                 2.0 * cutoff * sinc * window
             })
             .collect();

@@ -75,8 +75,7 @@ pub const fn ms_to_samples(ms: u32) -> usize {
 /// The standard DTMF pair (row Hz, column Hz) of a key: `0`–`9`, `*`, `#`, `A`–`D` (case-insensitive).
 pub fn dtmf_pair(key: char) -> Option<(f64, f64)> {
     let key = key.to_ascii_uppercase();
-    DTMF_KEYS
-        .iter().enumerate().find_map(|(r, row)| {
+    DTMF_KEYS.iter().enumerate().find_map(|(r, row)| {
         let c = row.iter().position(|&k| k == key)?;
         Some((DTMF_ROWS[r], DTMF_COLS[c]))
     })

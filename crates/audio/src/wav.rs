@@ -42,7 +42,9 @@ impl fmt::Display for WavError {
         match self {
             WavError::Io(e) => write!(f, "cannot read the WAV file: {e}"),
             WavError::Malformed(what) => write!(f, "not a valid WAV file: {what}"),
-            WavError::Unsupported(what) => write!(f, "unsupported WAV file: {what} (16-bit PCM only)"),
+            WavError::Unsupported(what) => {
+                write!(f, "unsupported WAV file: {what} (16-bit PCM only)")
+            }
         }
     }
 }
@@ -82,7 +84,10 @@ fn header(spec: WavSpec, data_bytes: u32) -> [u8; HEADER_LEN] {
     put(20, &1u16.to_le_bytes());
     put(22, &spec.channels.to_le_bytes());
     put(24, &spec.sample_rate.to_le_bytes());
-    put(28, &(spec.sample_rate * u32::from(block_align)).to_le_bytes());
+    put(
+        28,
+        &(spec.sample_rate * u32::from(block_align)).to_le_bytes(),
+    );
     put(32, &block_align.to_le_bytes());
     put(34, &16u16.to_le_bytes());
     put(36, b"data");
@@ -148,7 +153,9 @@ impl Wav {
                 }
                 let bits = u16_at(bytes, body + 14);
                 if format != 1 || bits != 16 {
-                    return Err(WavError::Unsupported(format!("format {format}, {bits} bits")));
+                    return Err(WavError::Unsupported(format!(
+                        "format {format}, {bits} bits"
+                    )));
                 }
                 let channels = u16_at(bytes, body + 2);
                 let sample_rate = u32_at(bytes, body + 4);
@@ -214,7 +221,12 @@ impl Wav {
         if index >= n {
             return Vec::new();
         }
-        self.samples.iter().skip(index).step_by(n).copied().collect()
+        self.samples
+            .iter()
+            .skip(index)
+            .step_by(n)
+            .copied()
+            .collect()
     }
 
     /// All channels averaged into one.

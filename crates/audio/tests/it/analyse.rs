@@ -17,15 +17,29 @@ fn dominant_frequency_of_sox_tones_within_2_percent() {
         let err = (f - f64::from(hz)).abs() / f64::from(hz);
         assert!(err < 0.02 / 10.0, "{hz} Hz from sox measured {f:.2} Hz");
         let level = level_dbfs(&s);
-        assert!((level + 6.02).abs() < 0.1, "{hz} Hz from sox at {level:.2} dBFS");
-        assert!((tone_dbfs(&s, f64::from(hz)) + 6.02).abs() < 0.1, "Goertzel at {hz} Hz");
+        assert!(
+            (level + 6.02).abs() < 0.1,
+            "{hz} Hz from sox at {level:.2} dBFS"
+        );
+        assert!(
+            (tone_dbfs(&s, f64::from(hz)) + 6.02).abs() < 0.1,
+            "Goertzel at {hz} Hz"
+        );
     }
 }
 
 #[test]
 fn the_dominant_tone_wins_over_a_quieter_one_and_noise() {
     let s = sox_synth(&[
-        "synth", "1", "sine", "700", "sine", "1500", "whitenoise", "remix", "1v0.5,2v0.25,3v0.05",
+        "synth",
+        "1",
+        "sine",
+        "700",
+        "sine",
+        "1500",
+        "whitenoise",
+        "remix",
+        "1v0.5,2v0.25,3v0.05",
     ]);
     let f = dominant_hz(&s, SAMPLE_RATE).unwrap();
     assert!((f - 700.0).abs() < 3.0, "measured {f}");
@@ -40,9 +54,15 @@ fn silence_has_the_floor_level_and_no_frequency() {
     assert_eq!(level_dbfs(&[]), FLOOR_DBFS);
     assert_eq!(dominant_hz(&s, SAMPLE_RATE), None);
     // Quieter than -60 dBFS: no dominant frequency either.
-    assert_eq!(dominant_hz(&Sine::new(440.0, -70.0).take(8000), SAMPLE_RATE), None);
+    assert_eq!(
+        dominant_hz(&Sine::new(440.0, -70.0).take(8000), SAMPLE_RATE),
+        None
+    );
     // Short windows have none.
-    assert_eq!(dominant_hz(&Sine::new(440.0, 0.0).take(100), SAMPLE_RATE), None);
+    assert_eq!(
+        dominant_hz(&Sine::new(440.0, 0.0).take(100), SAMPLE_RATE),
+        None
+    );
 }
 
 #[test]

@@ -87,18 +87,31 @@ fn check(drift: f64, burst: usize) {
         "{what}: delay {min_ms:.1} … {max_ms:.1} ms, tone {:.2} Hz, wobble {:?}, levels {:?}",
         run.last_hz, run.wobble, run.levels
     );
-    assert!(min_ms >= MIN_DELAY_MS && max_ms <= MAX_DELAY_MS, "{what}: delay {min_ms:.1} … {max_ms:.1} ms");
-    assert_eq!(run.stats, DriftStats::default(), "{what}: no sample dropped or starved");
+    assert!(
+        min_ms >= MIN_DELAY_MS && max_ms <= MAX_DELAY_MS,
+        "{what}: delay {min_ms:.1} … {max_ms:.1} ms"
+    );
+    assert_eq!(
+        run.stats,
+        DriftStats::default(),
+        "{what}: no sample dropped or starved"
+    );
     // The tone keeps its frequency (as the producer's clock made it: 1000 × (1 + drift) Hz), well within 1 %, and
     // the steering wobbles it by less than 0.2 % (3.5 cents).
     let (wlo, whi) = run.wobble;
     for hz in [run.early_hz, run.last_hz, wlo, whi] {
-        assert!((hz - 1000.0 * (1.0 + drift)).abs() < 2.0, "{what}: tone at {hz:.2} Hz");
+        assert!(
+            (hz - 1000.0 * (1.0 + drift)).abs() < 2.0,
+            "{what}: tone at {hz:.2} Hz"
+        );
         assert!((hz - 1000.0).abs() < 10.0, "{what}: tone at {hz:.2} Hz");
     }
     // No dropouts or clicks large enough to move a one-second level.
     let (lo, hi) = run.levels;
-    assert!(lo > -10.2 && hi < -9.8, "{what}: one-second levels {lo:.2} … {hi:.2} dBFS");
+    assert!(
+        lo > -10.2 && hi < -9.8,
+        "{what}: one-second levels {lo:.2} … {hi:.2} dBFS"
+    );
 }
 
 #[test]
@@ -134,6 +147,10 @@ fn a_stalled_producer_is_played_as_silence_and_a_flood_is_cut_back() {
     for _ in 0..50 {
         buffer.push(&tone.frame().0);
     }
-    assert!(buffer.fill() <= 8.0 * FRAME_SAMPLES as f64, "fill {} above the bound", buffer.fill());
+    assert!(
+        buffer.fill() <= 8.0 * FRAME_SAMPLES as f64,
+        "fill {} above the bound",
+        buffer.fill()
+    );
     assert!(buffer.stats().dropped > 40 * FRAME_SAMPLES as u64);
 }

@@ -14,7 +14,9 @@ fn sox_key(key: char, secs: f64, gap: f64) -> Vec<i16> {
     let pad = gap.to_string();
     let mut args = vec!["synth", len.as_str()];
     let (row, col) = (row.to_string(), col.to_string());
-    args.extend(["sine", &row, "sine", &col, "remix", "1,2", "vol", "0.5", "pad", "0", &pad]);
+    args.extend([
+        "sine", &row, "sine", &col, "remix", "1,2", "vol", "0.5", "pad", "0", &pad,
+    ]);
     sox_synth(&args)
 }
 
@@ -30,24 +32,51 @@ fn finds_sox_digits_through_ulaw_in_frame_sized_chunks() {
     let audio: Vec<i16> = "42#".chars().flat_map(|k| sox_key(k, 0.1, 0.1)).collect();
     let ulaw = encode_ulaw(&audio);
     let mut detector = DtmfDetector::new();
-    let digits: String = ulaw.chunks(160).flat_map(|c| detector.push_ulaw(c)).collect();
+    let digits: String = ulaw
+        .chunks(160)
+        .flat_map(|c| detector.push_ulaw(c))
+        .collect();
     assert_eq!(digits, "42#");
 }
 
 #[test]
 fn one_long_press_is_one_digit_and_repeats_need_a_gap() {
     assert_eq!(detect(&sox_key('5', 2.0, 0.1)), "5");
-    let timing = DtmfTiming { on_ms: 60, off_ms: 40, level_dbfs: -20.0 };
+    let timing = DtmfTiming {
+        on_ms: 60,
+        off_ms: 40,
+        level_dbfs: -20.0,
+    };
     assert_eq!(detect(&dtmf_samples("5555", timing).unwrap()), "5555");
 }
 
 #[test]
 fn minimum_duration_and_level() {
-    let at = |on_ms, level_dbfs| DtmfTiming { on_ms, off_ms: 100, level_dbfs };
-    assert_eq!(detect(&dtmf_samples("147", at(50, -10.0)).unwrap()), "147", "50 ms tones");
-    assert_eq!(detect(&dtmf_samples("147", at(20, -10.0)).unwrap()), "", "20 ms blips");
-    assert_eq!(detect(&dtmf_samples("147", at(100, -30.0)).unwrap()), "147", "−30 dBFS per tone");
-    assert_eq!(detect(&dtmf_samples("147", at(100, -45.0)).unwrap()), "", "−45 dBFS per tone");
+    let at = |on_ms, level_dbfs| DtmfTiming {
+        on_ms,
+        off_ms: 100,
+        level_dbfs,
+    };
+    assert_eq!(
+        detect(&dtmf_samples("147", at(50, -10.0)).unwrap()),
+        "147",
+        "50 ms tones"
+    );
+    assert_eq!(
+        detect(&dtmf_samples("147", at(20, -10.0)).unwrap()),
+        "",
+        "20 ms blips"
+    );
+    assert_eq!(
+        detect(&dtmf_samples("147", at(100, -30.0)).unwrap()),
+        "147",
+        "−30 dBFS per tone"
+    );
+    assert_eq!(
+        detect(&dtmf_samples("147", at(100, -45.0)).unwrap()),
+        "",
+        "−45 dBFS per tone"
+    );
 }
 
 #[test]
@@ -67,7 +96,9 @@ fn our_sender_through_ulaw_is_heard_with_noise_behind_it() {
 fn twisted_pairs_within_8_db_pass_beyond_do_not() {
     let pair = |row_db: f64, col_db: f64| {
         let (mut r, mut c) = (Sine::new(852.0, row_db), Sine::new(1477.0, col_db));
-        (0..800).map(|_| (r.next_f64() + c.next_f64()).round() as i16).collect::<Vec<_>>()
+        (0..800)
+            .map(|_| (r.next_f64() + c.next_f64()).round() as i16)
+            .collect::<Vec<_>>()
     };
     assert_eq!(detect(&pair(-10.0, -16.0)), "9");
     assert_eq!(detect(&pair(-16.0, -10.0)), "9");
@@ -78,18 +109,44 @@ fn twisted_pairs_within_8_db_pass_beyond_do_not() {
 #[test]
 fn no_digits_in_speech() {
     for (voice, text) in [
-        ("en", "Hello, you're on the air. What would you like to say to our listeners tonight?"),
-        ("en-us", "One two three four five six seven eight nine zero, star, pound."),
-        ("en+f3", "The quick brown fox jumps over the lazy dog while the radio plays softly."),
-        ("en+f4", "Mmmmmm. Ooooooh. Eeeeeee. Aaaaaah. La la la la la la, hummm."),
-        ("de", "Guten Abend, Sie sind auf Sendung. Was möchten Sie unseren Hörern sagen?"),
+        (
+            "en",
+            "Hello, you're on the air. What would you like to say to our listeners tonight?",
+        ),
+        (
+            "en-us",
+            "One two three four five six seven eight nine zero, star, pound.",
+        ),
+        (
+            "en+f3",
+            "The quick brown fox jumps over the lazy dog while the radio plays softly.",
+        ),
+        (
+            "en+f4",
+            "Mmmmmm. Ooooooh. Eeeeeee. Aaaaaah. La la la la la la, hummm.",
+        ),
+        (
+            "de",
+            "Guten Abend, Sie sind auf Sendung. Was möchten Sie unseren Hörern sagen?",
+        ),
     ] {
         let speech = espeak(voice, text);
         assert!(speech.len() > 8000, "espeak-ng spoke");
-        assert_eq!(detect(&speech), "", "false digits in speech: {voice} {text:?}");
+        assert_eq!(
+            detect(&speech),
+            "",
+            "false digits in speech: {voice} {text:?}"
+        );
         // Margin: not even one 20 ms window passes the checks (a digit needs three in a row).
-        let hits = speech.windows(WINDOW).step_by(HOP).filter(|w| classify(w).is_some()).count();
-        assert_eq!(hits, 0, "windows that look like a digit in {voice} {text:?}");
+        let hits = speech
+            .windows(WINDOW)
+            .step_by(HOP)
+            .filter(|w| classify(w).is_some())
+            .count();
+        assert_eq!(
+            hits, 0,
+            "windows that look like a digit in {voice} {text:?}"
+        );
     }
 }
 
@@ -101,8 +158,9 @@ fn no_digits_in_pure_tones_or_a_single_dtmf_frequency() {
     // Dial tone (350 + 440 Hz) and ringback (440 + 480 Hz) are not digits either.
     for (a, b) in [(350.0, 440.0), (440.0, 480.0)] {
         let (mut x, mut y) = (Sine::new(a, -10.0), Sine::new(b, -10.0));
-        let s: Vec<i16> = (0..8000).map(|_| (x.next_f64() + y.next_f64()).round() as i16).collect();
+        let s: Vec<i16> = (0..8000)
+            .map(|_| (x.next_f64() + y.next_f64()).round() as i16)
+            .collect();
         assert_eq!(detect(&s), "", "{a} + {b} Hz");
     }
 }
-

@@ -34,8 +34,16 @@ fn decoding_matches_sox_for_every_byte() {
     let ulaw = sox_decode(&bytes, "mu-law");
     let alaw = sox_decode(&bytes, "a-law");
     for b in 0..=255u8 {
-        assert_eq!(ulaw_to_linear(b), ulaw[usize::from(b)], "μ-law byte {b:#04x}");
-        assert_eq!(alaw_to_linear(b), alaw[usize::from(b)], "A-law byte {b:#04x}");
+        assert_eq!(
+            ulaw_to_linear(b),
+            ulaw[usize::from(b)],
+            "μ-law byte {b:#04x}"
+        );
+        assert_eq!(
+            alaw_to_linear(b),
+            alaw[usize::from(b)],
+            "A-law byte {b:#04x}"
+        );
     }
 }
 

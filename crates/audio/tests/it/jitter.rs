@@ -40,7 +40,9 @@ fn play(buffer: &mut JitterBuffer, frames: &[Frame], arrivals: &[(usize, u64)]) 
 fn reordered_and_duplicated_frames_come_out_in_order_and_whole() {
     let frames = tone_frames(500);
     let mut rng = Rng(7);
-    let mut arrivals: Vec<(usize, u64)> = (0..500u64).map(|i| (i as usize + rng.below(3) as usize, i)).collect();
+    let mut arrivals: Vec<(usize, u64)> = (0..500u64)
+        .map(|i| (i as usize + rng.below(3) as usize, i))
+        .collect();
     // One frame in ten arrives twice.
     arrivals.extend((0..500u64).step_by(10).map(|i| (i as usize + 2, i)));
     let mut buffer = JitterBuffer::new(3, 8);
@@ -48,7 +50,11 @@ fn reordered_and_duplicated_frames_come_out_in_order_and_whole() {
     assert_eq!(&out[..500], &frames[..], "every frame, in order");
     let stats = buffer.stats();
     // The one underrun is the end of the stream.
-    assert_eq!((stats.played, stats.duplicates, stats.late, stats.underruns), (500, 50, 0, 1), "{stats:?}");
+    assert_eq!(
+        (stats.played, stats.duplicates, stats.late, stats.underruns),
+        (500, 50, 0, 1),
+        "{stats:?}"
+    );
     let samples: Vec<i16> = out[..500].iter().flat_map(|f| f.0).collect();
     assert!((dominant_hz(&samples, SAMPLE_RATE).unwrap() - 700.0).abs() < 1.0);
 }
@@ -61,7 +67,11 @@ fn lost_and_late_frames_are_concealed_and_the_tone_goes_on() {
     let mut arrivals = Vec::new();
     for i in 0..1000u64 {
         if rng.below(100) >= 5 {
-            let delay = if rng.below(100) < 3 { 20 } else { rng.below(2) as usize };
+            let delay = if rng.below(100) < 3 {
+                20
+            } else {
+                rng.below(2) as usize
+            };
             arrivals.push((i as usize + delay, i));
         }
     }
@@ -69,12 +79,20 @@ fn lost_and_late_frames_are_concealed_and_the_tone_goes_on() {
     let out = play(&mut buffer, &frames, &arrivals);
     let stats = buffer.stats();
     assert!(stats.late > 0 && stats.lost > 40, "{stats:?}");
-    assert_eq!(stats.received, stats.played + stats.late, "every frame played or too late: {stats:?}");
+    assert_eq!(
+        stats.received,
+        stats.played + stats.late,
+        "every frame played or too late: {stats:?}"
+    );
     assert!(stats.played > 900, "{stats:?}");
     // Concealment keeps the 700 Hz voice going: the level barely drops, the pitch stays.
     let samples: Vec<i16> = out[..1000].iter().flat_map(|f| f.0).collect();
     assert!((dominant_hz(&samples, SAMPLE_RATE).unwrap() - 700.0).abs() < 2.0);
-    assert!(level_dbfs(&samples) > -11.0, "level {}", level_dbfs(&samples));
+    assert!(
+        level_dbfs(&samples) > -11.0,
+        "level {}",
+        level_dbfs(&samples)
+    );
 }
 
 #[test]
@@ -88,8 +106,16 @@ fn an_outage_fades_out_then_is_silent_then_refills() {
     assert_eq!(played, frames[..10]);
     // Nothing arrives: the last frame fades out over three frames, then silence.
     let levels: Vec<f64> = (0..6).map(|_| level_dbfs(&buffer.pop().0)).collect();
-    assert!(levels[0] > -14.0 && levels[0] > levels[1] && levels[1] > levels[2], "{levels:?}");
-    assert!(levels[CONCEAL_FRAMES as usize..].iter().all(|&l| l == audio::analyse::FLOOR_DBFS), "{levels:?}");
+    assert!(
+        levels[0] > -14.0 && levels[0] > levels[1] && levels[1] > levels[2],
+        "{levels:?}"
+    );
+    assert!(
+        levels[CONCEAL_FRAMES as usize..]
+            .iter()
+            .all(|&l| l == audio::analyse::FLOOR_DBFS),
+        "{levels:?}"
+    );
     assert_eq!(buffer.stats().underruns, 1);
     // Frames come back: silence until three are in, then they play in order.
     for (i, f) in frames.iter().enumerate().skip(10).take(2) {

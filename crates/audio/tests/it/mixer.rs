@@ -42,9 +42,15 @@ fn mix_minus_every_line_hears_the_show_but_never_itself() {
         for (input, &hz) in voices.iter().enumerate() {
             let level = tone_dbfs(out, hz);
             if present.contains(&input) {
-                assert!((level + 12.0).abs() < 0.2, "{what} input {input} ({hz} Hz) at {level:.1} dBFS");
+                assert!(
+                    (level + 12.0).abs() < 0.2,
+                    "{what} input {input} ({hz} Hz) at {level:.1} dBFS"
+                );
             } else {
-                assert!(level < -90.0, "{what} input {input} ({hz} Hz) but should not: {level:.1} dBFS");
+                assert!(
+                    level < -90.0,
+                    "{what} input {input} ({hz} Hz) but should not: {level:.1} dBFS"
+                );
             }
         }
     }
@@ -62,12 +68,21 @@ fn three_full_scale_tones_are_turned_down_not_wrapped_or_clipped() {
     let peak = settled.iter().map(|s| s.unsigned_abs()).max().unwrap();
     assert!(f32::from(peak) <= CEILING, "peak {peak}");
     // Not clipped flat: no run of samples sitting at the ceiling.
-    let flat = settled.windows(3).filter(|w| w.iter().all(|s| f32::from(s.unsigned_abs()) >= CEILING - 1.0)).count();
+    let flat = settled
+        .windows(3)
+        .filter(|w| {
+            w.iter()
+                .all(|s| f32::from(s.unsigned_abs()) >= CEILING - 1.0)
+        })
+        .count();
     assert_eq!(flat, 0, "samples held at the ceiling");
     // Each tone survives, equally loud (the three peaks meet at 3× full scale: each ends near −9.5 dBFS).
     let levels: Vec<f64> = voices.iter().map(|&hz| tone_dbfs(settled, hz)).collect();
     for (&hz, &level) in voices.iter().zip(&levels) {
-        assert!((level - levels[0]).abs() < 0.3, "{hz} Hz at {level:.2} dBFS vs {levels:?}");
+        assert!(
+            (level - levels[0]).abs() < 0.3,
+            "{hz} Hz at {level:.2} dBFS vs {levels:?}"
+        );
         assert!(level > -12.0, "{hz} Hz at {level:.2} dBFS");
     }
     // What is not the three tones (distortion, intermodulation) is at least 35 dB down.

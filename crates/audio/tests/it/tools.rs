@@ -22,7 +22,10 @@ fn run(tool: &str, args: &[&str], stdin: &[u8]) -> Vec<u8> {
     let data = stdin.to_vec();
     let writer = std::thread::spawn(move || input.write_all(&data));
     let out = child.wait_with_output().expect("wait for the tool");
-    writer.join().expect("writer thread").expect("write to the tool");
+    writer
+        .join()
+        .expect("writer thread")
+        .expect("write to the tool");
     assert!(
         out.status.success(),
         "{tool} {args:?} failed: {}",
@@ -31,7 +34,9 @@ fn run(tool: &str, args: &[&str], stdin: &[u8]) -> Vec<u8> {
     out.stdout
 }
 
-const RAW16: [&str; 10] = ["-t", "raw", "-e", "signed", "-b", "16", "-c", "1", "-r", "8000"];
+const RAW16: [&str; 10] = [
+    "-t", "raw", "-e", "signed", "-b", "16", "-c", "1", "-r", "8000",
+];
 
 fn le16(bytes: &[u8]) -> Vec<i16> {
     bytes
@@ -51,7 +56,9 @@ pub fn sox_encode(samples: &[i16], encoding: &str) -> Vec<u8> {
 
 /// sox's decoding of G.711 bytes to 16-bit samples.
 pub fn sox_decode(bytes: &[u8], encoding: &str) -> Vec<i16> {
-    let mut args = vec!["-D", "-t", "raw", "-e", encoding, "-c", "1", "-r", "8000", "-"];
+    let mut args = vec![
+        "-D", "-t", "raw", "-e", encoding, "-c", "1", "-r", "8000", "-",
+    ];
     args.extend(RAW16);
     args.push("-");
     le16(&run("sox", &args, bytes))
