@@ -8,9 +8,11 @@
 //! - each wins its group by at least [`MIN_RELATIVE_PEAK_DB`] over the other three frequencies;
 //! - the two tones carry at least [`MIN_TONE_SHARE`] of the window's energy (speech and music spread theirs).
 //!
-//! A digit is reported once it holds in [`MIN_HITS`] consecutive windows (a tone of 40 ms is enough when it lines
-//! up with the hops, 50 ms always) and not again until [`RELEASE_MISSES`] consecutive windows lack it (a 40 ms gap
-//! always suffices), so one press is one digit however long it is held.
+//! A digit is reported once it holds in [`MIN_HITS`] consecutive windows and not again until [`RELEASE_MISSES`]
+//! consecutive windows lack it, so one press is one digit however long it is held. Measured (`tests/it/dtmf.rs`,
+//! at every alignment to the hops): tones of 45 ms are always found, 25 ms blips never; 40 ms gaps separate
+//! repeated digits; each tone down to −34 dBFS is heard, −40 dBFS is not; a twist of 6 dB passes, 12 dB does not;
+//! not one window of espeak-ng speech (five voices) passes the checks.
 
 use crate::analyse::tone_power;
 use crate::frame::{FRAME_SAMPLES, SAMPLE_RATE};

@@ -52,31 +52,33 @@ fn one_long_press_is_one_digit_and_repeats_need_a_gap() {
 
 #[test]
 fn minimum_duration_and_level() {
-    let at = |on_ms, level_dbfs| DtmfTiming {
-        on_ms,
-        off_ms: 100,
-        level_dbfs,
-    };
-    assert_eq!(
-        detect(&dtmf_samples("147", at(50, -10.0)).unwrap()),
-        "147",
-        "50 ms tones"
-    );
-    assert_eq!(
-        detect(&dtmf_samples("147", at(20, -10.0)).unwrap()),
-        "",
-        "20 ms blips"
-    );
-    assert_eq!(
-        detect(&dtmf_samples("147", at(100, -30.0)).unwrap()),
-        "147",
-        "−30 dBFS per tone"
-    );
-    assert_eq!(
-        detect(&dtmf_samples("147", at(100, -45.0)).unwrap()),
-        "",
-        "−45 dBFS per tone"
-    );
+    // (tone ms, level of each tone dBFS, digits expected), each at every alignment to the detector's 10 ms hops.
+    let cases = [
+        (50, -10.0, "147"),
+        (45, -10.0, "147"),
+        (25, -10.0, ""),
+        (20, -10.0, ""),
+        (100, -30.0, "147"),
+        (100, -34.0, "147"),
+        (100, -40.0, ""),
+    ];
+    for (on_ms, level_dbfs, want) in cases {
+        let timing = DtmfTiming {
+            on_ms,
+            off_ms: 100,
+            level_dbfs,
+        };
+        let digits = dtmf_samples("147", timing).unwrap();
+        for offset in (0..80).step_by(10) {
+            let mut audio = vec![0; offset];
+            audio.extend(&digits);
+            assert_eq!(
+                detect(&audio),
+                want,
+                "{on_ms} ms at {level_dbfs} dBFS, offset {offset}"
+            );
+        }
+    }
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! G.711 against sox, the reference encoder/decoder: every 16-bit input, every byte.
 
 use audio::g711::{alaw_to_linear, linear_to_alaw, linear_to_ulaw, ulaw_to_linear};
+use audio::{FRAME_SAMPLES, Frame, frame::frames_of};
 use proptest::prelude::*;
 
 use crate::tools::{sox_decode, sox_encode};
@@ -57,6 +58,28 @@ fn known_codes() {
     assert_eq!(linear_to_alaw(0), 0xD5);
     assert_eq!(linear_to_alaw(i16::MAX), 0xAA);
     assert_eq!(linear_to_alaw(i16::MIN), 0x2A);
+}
+
+#[test]
+fn a_frame_is_160_samples_and_carries_as_160_ulaw_bytes() {
+    assert_eq!(FRAME_SAMPLES, 160);
+    let samples: Vec<i16> = (0..160).map(|i| (i * 200 - 16_000) as i16).collect();
+    let frame = Frame::from_samples(&samples);
+    let ulaw = frame.to_ulaw();
+    assert_eq!(ulaw.to_vec(), crate::tools::sox_encode(&samples, "mu-law"));
+    let back = Frame::from_ulaw(&ulaw);
+    for (a, b) in back.0.iter().zip(&samples) {
+        assert!(
+            (a - b).abs() <= (b.abs() / 16).max(8),
+            "{b} came back as {a}"
+        );
+    }
+    // Short payloads are padded with silence; gains saturate instead of wrapping.
+    assert_eq!(Frame::from_ulaw(&[0xFF; 10]), Frame::SILENCE);
+    assert_eq!(Frame::from_samples(&[30_000]).scaled(2.0).0[0], i16::MAX);
+    let cut: Vec<Frame> = frames_of(&[1; 400]).collect();
+    assert_eq!(cut.len(), 3);
+    assert_eq!((cut[2].0[79], cut[2].0[80]), (1, 0));
 }
 
 proptest! {
