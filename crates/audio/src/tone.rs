@@ -102,8 +102,8 @@ pub struct DtmfTiming {
 }
 
 impl Default for DtmfTiming {
-    /// 100 ms tone, 100 ms gap, each tone at −10 dBFS (the pair peaks at −4 dBFS): what RFC 4733 senders and
-    /// Twilio's `sendDigits` use, and well inside any receiver's limits.
+    /// 100 ms tone, 100 ms gap, each tone at −10 dBFS (the pair peaks at −4 dBFS): twice the ~40–50 ms minimum
+    /// receivers must accept, and well inside their level and twist limits.
     fn default() -> Self {
         DtmfTiming {
             on_ms: 100,
