@@ -94,6 +94,31 @@ fn any_rate_file_plays_at_8_khz_with_its_tone_and_nothing_aliased() {
 }
 
 #[test]
+fn odd_rates_convert_too_even_with_rounded_phases() {
+    // 44 101 Hz has 8000 polyphase branches: the resampler rounds to 512 of them.
+    for rate in [11_025, 22_050, 32_000, 44_101, 6_000] {
+        let out = resample(
+            &Sine::at_rate(1000.0, -6.0, rate).take(rate as usize),
+            rate,
+            SAMPLE_RATE,
+        );
+        assert!(
+            (out.len() as i64 - 8000).abs() <= 1,
+            "{rate}: {} samples",
+            out.len()
+        );
+        let f = dominant_hz(&out, SAMPLE_RATE).unwrap();
+        let level = level_dbfs(&out[400..7600]);
+        assert!((f - 1000.0).abs() < 1.0, "{rate} Hz: 1 kHz came out at {f}");
+        assert!((level + 6.0).abs() < 0.1, "{rate} Hz: level {level}");
+        assert!(
+            tone_dbfs(&out[400..7600], 3000.0) < -70.0,
+            "{rate} Hz: nothing new at 3 kHz"
+        );
+    }
+}
+
+#[test]
 fn tones_above_the_telephone_band_are_removed_not_folded() {
     let input_level = -6.0;
     // A tone above 4 kHz would fold to (8000 − f) at 8 kHz: 6 kHz → 2 kHz, 4.5 kHz → 3.5 kHz.
