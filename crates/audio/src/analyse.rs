@@ -122,7 +122,8 @@ pub fn dominant_hz(samples: &[i16], rate: u32) -> Option<f64> {
     Some((k as f64 + delta) * f64::from(rate) / n as f64)
 }
 
-/// A rolling meter over the last second of 8 kHz audio: level, dominant frequency, and how many frames it has seen.
+/// A rolling meter of 8 kHz audio: level and dominant frequency over the last second, how many frames it has
+/// seen, and a history of the last seconds (the sandbox's "last 30 s as a WAV").
 #[derive(Clone, Debug)]
 pub struct Meter {
     ring: Vec<i16>,
@@ -132,16 +133,17 @@ pub struct Meter {
 }
 
 impl Default for Meter {
+    /// One second of history.
     fn default() -> Self {
-        Meter::new(SAMPLE_RATE as usize)
+        Meter::with_history(1)
     }
 }
 
 impl Meter {
-    /// A meter over the last `window` samples.
-    pub fn new(window: usize) -> Meter {
+    /// A meter keeping the last `seconds` (at least one) of audio.
+    pub fn with_history(seconds: u32) -> Meter {
         Meter {
-            ring: vec![0; window.max(1)],
+            ring: vec![0; (seconds.max(1) * SAMPLE_RATE) as usize],
             pos: 0,
             filled: 0,
             frames: 0,
@@ -158,12 +160,18 @@ impl Meter {
         self.filled = (self.filled + samples.len()).min(self.ring.len());
     }
 
-    /// The samples in the window, oldest first.
-    pub fn samples(&self) -> Vec<i16> {
-        let start = (self.pos + self.ring.len() - self.filled) % self.ring.len();
-        (0..self.filled)
+    /// The latest `n` samples kept (fewer if fewer were pushed), oldest first.
+    pub fn last(&self, n: usize) -> Vec<i16> {
+        let n = n.min(self.filled);
+        let start = (self.pos + self.ring.len() - n) % self.ring.len();
+        (0..n)
             .map(|i| self.ring[(start + i) % self.ring.len()])
             .collect()
+    }
+
+    /// The whole history kept, oldest first.
+    pub fn history(&self) -> Vec<i16> {
+        self.last(self.filled)
     }
 
     /// Frames (calls to [`Meter::push`]) seen since the meter was made.
@@ -171,13 +179,13 @@ impl Meter {
         self.frames
     }
 
-    /// RMS level of the window in dBFS.
+    /// RMS level of the last second in dBFS.
     pub fn level_dbfs(&self) -> f64 {
-        level_dbfs(&self.samples())
+        level_dbfs(&self.last(SAMPLE_RATE as usize))
     }
 
-    /// Dominant frequency of the window, if it is loud enough.
+    /// Dominant frequency of the last second, if it is loud enough.
     pub fn dominant_hz(&self) -> Option<f64> {
-        dominant_hz(&self.samples(), SAMPLE_RATE)
+        dominant_hz(&self.last(SAMPLE_RATE as usize), SAMPLE_RATE)
     }
 }

@@ -83,11 +83,32 @@ fn the_meter_reports_the_last_second_only() {
     assert!((meter.dominant_hz().unwrap() - 1000.0).abs() < 1.0);
     assert!((meter.level_dbfs() + 20.0).abs() < 0.1);
     assert_eq!(meter.frames(), 200);
-    assert_eq!(meter.samples().len(), 8000);
+    assert_eq!(meter.history().len(), 8000);
     // Then silence: after a second of it, the meter is at the floor.
     for _ in 0..50 {
         meter.push(&[0; FRAME_SAMPLES]);
     }
     assert_eq!(meter.level_dbfs(), FLOOR_DBFS);
     assert_eq!(meter.dominant_hz(), None);
+}
+
+#[test]
+fn a_meter_with_history_keeps_30_seconds_and_still_measures_the_last_one() {
+    let mut meter = Meter::with_history(30);
+    let (mut a, mut b) = (Sine::new(500.0, -10.0), Sine::new(1500.0, -20.0));
+    for _ in 0..50 * 40 {
+        meter.push(&a.frame().0);
+    }
+    for _ in 0..50 {
+        meter.push(&b.frame().0);
+    }
+    assert!((meter.dominant_hz().unwrap() - 1500.0).abs() < 1.0);
+    assert!((meter.level_dbfs() + 20.0).abs() < 0.1);
+    let history = meter.history();
+    assert_eq!(history.len(), 30 * 8000);
+    // Oldest first: 29 s of the 500 Hz tone, then the last second of 1500 Hz, joined where they were.
+    assert!((dominant_hz(&history[..8000], SAMPLE_RATE).unwrap() - 500.0).abs() < 1.0);
+    assert_eq!(&history[29 * 8000..], &meter.last(8000)[..]);
+    assert_eq!(meter.last(8000), Sine::new(1500.0, -20.0).take(8000));
+    assert_eq!(Meter::with_history(30).last(100), Vec::<i16>::new());
 }
