@@ -7,7 +7,7 @@
 //! | [`frame`] | the sample rate, the frame size, the [`Frame`] type |
 //! | [`g711`] | μ-law and A-law, byte-for-byte as sox (ITU-T G.711) |
 //! | [`tone`] | phase-continuous sine, DTMF digits with on/off timing, silence |
-//! | [`analyse`] | level in dBFS, Goertzel, dominant frequency, a rolling one-second meter |
+//! | [`analyse`] | level in dBFS, Goertzel, dominant frequency, a rolling meter with history |
 //! | [`dtmf`] | an in-band DTMF detector, as a telephone exchange would hear digits |
 //! | [`wav`] | 16-bit PCM WAV read/write, a streaming writer that survives a kill |
 //! | [`resample`] | windowed-sinc rate conversion (16/44.1/48 kHz files to 8 kHz) |
