@@ -14,8 +14,7 @@ fn run(tool: &str, args: &[&str], stdin: &[u8]) -> Vec<u8> {
         .unwrap_or_else(|e| {
             panic!(
                 "{tool} is required by this test but could not be run ({e}): install it \
-                 (`apt-get install {}`, or run scripts/test.sh as root, which installs it)",
-                if tool == "sox" { "sox" } else { "espeak-ng" }
+                 (`apt-get install {tool}`, or run scripts/test.sh as root, which installs it)"
             )
         });
     let mut input = child.stdin.take().expect("stdin");
