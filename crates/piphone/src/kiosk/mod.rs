@@ -7,7 +7,7 @@
 //!   certificate pinned and the [`control`] secret.
 //! * [`settings`] — `PIPHONE_KIOSK_*`.
 //!
-//! The page side is `web/static/kiosk.js`; the routes are `routes/kiosk/`.
+//! The page side is `web/static/kiosk.js`; the routes are `routes/api/kiosk/`.
 
 pub mod browser;
 pub mod cli;

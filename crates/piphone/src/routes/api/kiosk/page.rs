@@ -11,10 +11,11 @@ use http::request::Parts;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::auth::{CurrentUser, session};
+use crate::auth::session;
 use crate::error::AppError;
 use crate::error::JsonBody;
 use crate::kiosk::hub::{Outcome, PageEvent, PageReport};
+use crate::routes::api::extract::CurrentUser;
 use crate::state::AppState;
 use crate::store::{KioskOptions, User};
 
