@@ -17,8 +17,9 @@
 //! The call engine (`engine/`) requests `<webhook_base>/voice` for calls placed by a browser and
 //! `<webhook_base>/voice/incoming` for simulated listeners calling the station number, signed
 //! exactly as Twilio signs, and executes the TwiML it gets back. Durations are simulated and
-//! scaled by [`SandboxOptions::speed`] (see [`Timing`]). No audio flows: the browser's
-//! peer connection reaches signaling state `stable` with a synthetic SDP (`sdp.rs`) and stops there.
+//! scaled by [`SandboxOptions::speed`] (see [`Timing`]). A browser's outgoing call is answered with real
+//! WebRTC media ([`webrtc`]: ICE, DTLS-SRTP, PCMU); calls to a browser still get a synthetic SDP (`sdp.rs`), with
+//! which its peer connection reaches signaling state `stable` and stops there.
 
 mod auth;
 mod client;
@@ -54,6 +55,8 @@ pub struct SandboxOptions {
 #[derive(Clone)]
 pub struct Sandbox {
     engine: engine::Engine,
+    /// WebRTC media for browser legs (the gateway answers browsers' offers with it).
+    media: webrtc::MediaServers,
 }
 
 impl Sandbox {
@@ -66,6 +69,7 @@ impl Sandbox {
     pub fn with_timing(creds: Credentials, opts: SandboxOptions, timing: Timing) -> Sandbox {
         Sandbox {
             engine: engine::Engine::new(creds, opts, timing),
+            media: webrtc::MediaServers::default(),
         }
     }
 

@@ -96,8 +96,14 @@ async fn outgoing_call_rings_answers_takes_dtmf_and_hangs_up() {
     let answer = ws.expect("answer").await;
     assert_eq!(answer["callsid"], sid.as_str());
     let sdp = answer["sdp"].as_str().unwrap();
+    // Real media (the sandbox's `webrtc` module): PCMU only, ICE-lite, one host candidate.
     assert!(
-        sdp.contains("a=mid:0") && sdp.contains("opus/48000/2") && sdp.contains("a=setup:active"),
+        sdp.contains("a=mid:0")
+            && sdp.contains("m=audio 9 UDP/TLS/RTP/SAVPF 0\r\n")
+            && sdp.contains("a=rtpmap:0 PCMU/8000")
+            && sdp.contains("a=ice-lite")
+            && sdp.contains(" 127.0.0.1 ")
+            && sdp.contains(" typ host"),
         "{sdp}"
     );
 

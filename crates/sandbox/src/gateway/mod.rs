@@ -4,12 +4,22 @@
 
 mod session;
 
-use axum::extract::State;
+use std::net::SocketAddr;
+
+use axum::Extension;
 use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::{ConnectInfo, State};
 use axum::response::Response;
 
 use super::Sandbox;
 
-pub async fn signal(State(sandbox): State<Sandbox>, ws: WebSocketUpgrade) -> Response {
-    ws.on_upgrade(move |socket| session::run(sandbox.engine, socket))
+/// The browser's media goes to a socket on the local IP its signaling connection reached (the peer address comes
+/// from piphone's server; a server that records none, like the tests' `axum::serve`, means loopback).
+pub async fn signal(
+    State(sandbox): State<Sandbox>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    ws: WebSocketUpgrade,
+) -> Response {
+    let media = sandbox.media.for_peer(peer.map(|p| p.0.0.ip()));
+    ws.on_upgrade(move |socket| session::run(sandbox.engine, media, socket))
 }

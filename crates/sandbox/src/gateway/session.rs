@@ -1,5 +1,6 @@
 //! One signaling connection: token checks, registration, and the call frames of its browser.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use axum::extract::ws::{Message, WebSocket};
@@ -10,6 +11,7 @@ use tokio::sync::mpsc;
 use crate::engine::{ClientConn, Engine, Party, Signal};
 use crate::proto::{self, TOKEN_EXPIRED, TOKEN_INVALID, TokenError, VerifiedToken, frame};
 use crate::sdp;
+use crate::webrtc::{CallState, MediaServer, RtcCall};
 
 /// Twilio's gateway sends a heartbeat at least every 15 s; the SDK drops the socket otherwise.
 const HEARTBEAT: Duration = Duration::from_secs(10);
@@ -19,9 +21,14 @@ struct Session {
     conn_id: u64,
     tx: mpsc::UnboundedSender<String>,
     token: Option<VerifiedToken>,
+    media: MediaServer,
+    /// Media of this browser's outgoing calls, by CallSid; a call's media ends when it is dropped.
+    // TODO(issue 13, media core): attach each to its leg's party (`audio` → the leg, the leg → `sender`, `digits`
+    // → `Signal::Digits`); until then the browser's peer connection connects and carries nothing.
+    rtc_calls: HashMap<String, RtcCall>,
 }
 
-pub async fn run(engine: Engine, socket: WebSocket) {
+pub async fn run(engine: Engine, media: MediaServer, socket: WebSocket) {
     let (mut sink, mut stream) = socket.split();
     let (tx, mut out) = mpsc::unbounded_channel::<String>();
     let writer = tokio::spawn(async move {
@@ -42,6 +49,8 @@ pub async fn run(engine: Engine, socket: WebSocket) {
         conn_id,
         tx,
         token: None,
+        media,
+        rtc_calls: HashMap::new(),
     };
     loop {
         let expires_in = session.token.as_ref().map(|t| {
@@ -56,7 +65,7 @@ pub async fn run(engine: Engine, socket: WebSocket) {
             }
         };
         match msg {
-            Some(Ok(Message::Text(text))) => session.handle(text.as_str()),
+            Some(Ok(Message::Text(text))) => session.handle(text.as_str()).await,
             Some(Ok(Message::Close(_)) | Err(_)) | None => break,
             Some(Ok(_)) => {}
         }
@@ -78,7 +87,9 @@ impl Session {
         self.send("error", payload);
     }
 
-    fn handle(&mut self, text: &str) {
+    async fn handle(&mut self, text: &str) {
+        self.rtc_calls
+            .retain(|_, call| *call.state.borrow() != CallState::Closed);
         let Ok(msg) = serde_json::from_str::<Value>(text.trim()) else {
             return;
         };
@@ -105,7 +116,7 @@ impl Session {
                     .and_then(Value::as_bool)
                     .unwrap_or(false),
             ),
-            "invite" => self.invite(&p),
+            "invite" => self.invite(&p).await,
             "answer" => {
                 if let Some(sid) = callsid(&p) {
                     self.engine.signal(
@@ -118,6 +129,7 @@ impl Session {
             }
             "hangup" => {
                 if let Some(sid) = callsid(&p) {
+                    self.rtc_calls.remove(&sid);
                     self.engine.signal(
                         &sid,
                         Signal::Hangup {
@@ -204,7 +216,7 @@ impl Session {
         }
     }
 
-    fn invite(&mut self, p: &Value) {
+    async fn invite(&mut self, p: &Value) {
         let Some(token) = &self.token else { return };
         let temp_id = p
             .get("callsid")
@@ -226,10 +238,17 @@ impl Session {
             .find(|(k, _)| k == "To")
             .map(|(_, v)| v.clone())
             .unwrap_or_default();
+        let (answer_sdp, rtc_call) = match self.media.answer(offer).await {
+            Ok((answer, call)) => (answer, Some(call)),
+            Err(e) => {
+                tracing::warn!(error = %e, "sandbox: no WebRTC media for this call, answering without");
+                (sdp::answer(offer), None)
+            }
+        };
         let party = Party::Browser {
             conn_id: self.conn_id,
             tx: self.tx.clone(),
-            answer_sdp: Some(sdp::answer(offer)),
+            answer_sdp: Some(answer_sdp),
         };
         let identity = token.identity.clone();
         let sid = self
@@ -242,6 +261,9 @@ impl Session {
                 self.send("ringing", json!({ "callsid": sid }));
             });
         tracing::info!(call_sid = %sid, %identity, "sandbox: outgoing call from browser");
+        if let Some(call) = rtc_call {
+            self.rtc_calls.insert(sid, call);
+        }
     }
 
     /// The token ran out without a new `listen`: Twilio drops the registration and says 31205.

@@ -21,9 +21,10 @@ mod tele;
 #[cfg(test)]
 mod tests;
 
-use std::net::{IpAddr, SocketAddr};
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use audio::Frame;
@@ -178,6 +179,41 @@ impl MediaServer {
             sender,
         }
     }
+}
+
+/// One [`MediaServer`] per local IP, made on first use: browsers may reach the sandbox on loopback and on the LAN,
+/// and each needs a host candidate on the address it used. Cheap to clone.
+#[derive(Clone, Default)]
+pub struct MediaServers(Arc<Mutex<HashMap<IpAddr, MediaServer>>>);
+
+impl MediaServers {
+    /// The server for browsers that reached us from `peer` (`None`: loopback, for servers that record no peer).
+    pub fn for_peer(&self, peer: Option<IpAddr>) -> MediaServer {
+        let ip = peer.map_or(IpAddr::V4(Ipv4Addr::LOCALHOST), local_ip_towards);
+        let mut servers = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        servers
+            .entry(ip)
+            .or_insert_with(|| MediaServer::new(ip))
+            .clone()
+    }
+}
+
+/// The local IP the kernel routes `peer` from: the one its signaling connection reached (without NAT in between).
+/// Connecting a UDP socket sends nothing; it only picks the route.
+fn local_ip_towards(peer: IpAddr) -> IpAddr {
+    let (any, fallback) = match peer {
+        IpAddr::V4(_) => (
+            IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+            IpAddr::V4(Ipv4Addr::LOCALHOST),
+        ),
+        IpAddr::V6(_) => (
+            IpAddr::V6(Ipv6Addr::UNSPECIFIED),
+            IpAddr::V6(Ipv6Addr::LOCALHOST),
+        ),
+    };
+    std::net::UdpSocket::bind((any, 0))
+        .and_then(|s| s.connect((peer, 9)).and_then(|()| s.local_addr()))
+        .map_or(fallback, |a| a.ip())
 }
 
 /// PCMU at 8 kHz and telephone-event/8000, nothing else; ICE-lite (the server side).

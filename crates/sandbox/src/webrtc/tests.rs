@@ -296,3 +296,15 @@ async fn bad_sdp_is_an_error() {
         Err(MediaError::Sdp(_))
     ));
 }
+
+#[test]
+fn servers_are_per_local_ip() {
+    let servers = MediaServers::default();
+    let a = servers.for_peer(Some(LOOPBACK));
+    let b = servers.for_peer(None);
+    assert!(
+        Arc::ptr_eq(&a.inner, &b.inner),
+        "loopback peer and no peer share the loopback server"
+    );
+    assert_eq!(a.inner.local_ip, LOOPBACK);
+}
