@@ -30,6 +30,9 @@ export const CHROMIUM_ARGS = [
   '--disable-sync',
   '--use-fake-ui-for-media-stream',
   '--use-fake-device-for-media-stream',
+  // The sandbox's WebRTC media (crates/sandbox/src/webrtc) offers a host candidate on loopback, which Chromium
+  // otherwise filters out.
+  '--allow-loopback-in-peer-connection',
 ];
 
 const LISTEN_RE = /listening on (https?:\/\/127\.0\.0\.1:\d+)/;

@@ -144,8 +144,11 @@ describe('sandbox with the real Voice SDK', () => {
       assert.equal((await leg((c) => c.call_sid === call.bridged_with, 'the dialled leg')).to, NUMBER, seen);
 
       await page.evaluate(() => window.__sb.call.sendDigits('1#'));
-      await waitFor(async () => (await calls()).some((c) => c.call_sid === sid && eventsOf(c, 'digits').some((e) => e.digits === '1#')), 10_000, {
-        what: 'digits 1# on the browser leg (signaling fallback without an RTCDTMFSender)',
+      // With real media the SDK sends RFC 4733 telephone-events (one `digits` event per key); without, one
+      // signaling `dtmf` frame ('1#' at once).
+      const digitsOf = (c) => eventsOf(c, 'digits').map((e) => e.digits).join('');
+      await waitFor(async () => (await calls()).some((c) => c.call_sid === sid && digitsOf(c) === '1#'), 10_000, {
+        what: 'digits 1# on the browser leg',
       });
 
       await page.evaluate(() => window.__sb.call.disconnect());

@@ -6,12 +6,12 @@ use std::time::Duration;
 use axum::extract::ws::{Message, WebSocket};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 
 use crate::engine::{ClientConn, Engine, Party, Signal};
 use crate::proto::{self, TOKEN_EXPIRED, TOKEN_INVALID, TokenError, VerifiedToken, frame};
 use crate::sdp;
-use crate::webrtc::{CallState, MediaServer, RtcCall};
+use crate::webrtc::{CallState, FrameSender, MediaServer, RtcCall};
 
 /// Twilio's gateway sends a heartbeat at least every 15 s; the SDK drops the socket otherwise.
 const HEARTBEAT: Duration = Duration::from_secs(10);
@@ -22,10 +22,10 @@ struct Session {
     tx: mpsc::UnboundedSender<String>,
     token: Option<VerifiedToken>,
     media: MediaServer,
-    /// Media of this browser's outgoing calls, by CallSid; a call's media ends when it is dropped.
-    // TODO(issue 13, media core): attach each to its leg's party (`audio` → the leg, the leg → `sender`, `digits`
-    // → `Signal::Digits`); until then the browser's peer connection connects and carries nothing.
-    rtc_calls: HashMap<String, RtcCall>,
+    /// Media of this browser's outgoing calls, by CallSid; a call's media ends when its sender is dropped.
+    // TODO(issue 13, media core): attach each to its leg's party (`audio` → the leg, the leg → `sender`); until
+    // then the browser's peer connection connects and carries only DTMF (see `forward_digits`).
+    rtc_calls: HashMap<String, (FrameSender, watch::Receiver<CallState>)>,
 }
 
 pub async fn run(engine: Engine, media: MediaServer, socket: WebSocket) {
@@ -89,7 +89,7 @@ impl Session {
 
     async fn handle(&mut self, text: &str) {
         self.rtc_calls
-            .retain(|_, call| *call.state.borrow() != CallState::Closed);
+            .retain(|_, (_, state)| *state.borrow() != CallState::Closed);
         let Ok(msg) = serde_json::from_str::<Value>(text.trim()) else {
             return;
         };
@@ -261,8 +261,15 @@ impl Session {
                 self.send("ringing", json!({ "callsid": sid }));
             });
         tracing::info!(call_sid = %sid, %identity, "sandbox: outgoing call from browser");
-        if let Some(call) = rtc_call {
-            self.rtc_calls.insert(sid, call);
+        if let Some(RtcCall {
+            digits,
+            state,
+            sender,
+            ..
+        }) = rtc_call
+        {
+            forward_digits(self.engine.clone(), sid.clone(), digits);
+            self.rtc_calls.insert(sid, (sender, state));
         }
     }
 
@@ -298,4 +305,14 @@ impl Session {
             );
         }
     }
+}
+
+/// Hands the browser's RFC 4733 digits to its leg one by one (the SDK sends `sendDigits` this way once
+/// telephone-event is negotiated; the signaling `dtmf` frame is its fallback). Ends with the call's media.
+fn forward_digits(engine: Engine, sid: String, mut digits: mpsc::UnboundedReceiver<char>) {
+    tokio::spawn(async move {
+        while let Some(digit) = digits.recv().await {
+            engine.signal(&sid, Signal::Digits(digit.to_string()));
+        }
+    });
 }

@@ -212,6 +212,7 @@ impl Call {
     fn on_event(&mut self, event: Event) {
         match event {
             Event::Connected => {
+                tracing::info!("WebRTC media connected (ICE, DTLS-SRTP)");
                 self.ends.state.send_replace(CallState::Connected);
             }
             Event::IceConnectionStateChange(IceConnectionState::Disconnected) => {
