@@ -47,6 +47,8 @@ const TELEPHONE_EVENT_PT: u8 = 101;
 pub enum MediaError {
     #[error("unusable SDP: {0}")]
     Sdp(String),
+    #[error("no host candidate on {0}: {1}")]
+    Address(SocketAddr, String),
     #[error("WebRTC: {0}")]
     Rtc(#[from] RtcError),
     #[error("media socket: {0}")]
@@ -219,7 +221,8 @@ fn local_ip_towards(peer: IpAddr) -> IpAddr {
 /// PCMU at 8 kHz and telephone-event/8000, nothing else; ICE-lite (the server side).
 fn new_rtc(addr: SocketAddr) -> Result<Rtc, MediaError> {
     let mut rtc = rtc_config().set_ice_lite(true).build(Instant::now());
-    let candidate = Candidate::host(addr, "udp").map_err(|e| MediaError::Sdp(e.to_string()))?;
+    let candidate =
+        Candidate::host(addr, "udp").map_err(|e| MediaError::Address(addr, e.to_string()))?;
     rtc.add_local_candidate(candidate);
     Ok(rtc)
 }
