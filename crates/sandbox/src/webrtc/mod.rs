@@ -190,8 +190,11 @@ pub struct MediaServers(Arc<Mutex<HashMap<IpAddr, MediaServer>>>);
 
 impl MediaServers {
     /// The server for browsers that reached us from `peer` (`None`: loopback, for servers that record no peer).
+    /// An IPv4 peer seen through a dual-stack listener (`::ffff:a.b.c.d`) gets an IPv4 candidate.
     pub fn for_peer(&self, peer: Option<IpAddr>) -> MediaServer {
-        let ip = peer.map_or(IpAddr::V4(Ipv4Addr::LOCALHOST), local_ip_towards);
+        let ip = peer.map_or(IpAddr::V4(Ipv4Addr::LOCALHOST), |p| {
+            local_ip_towards(p.to_canonical())
+        });
         let mut servers = self.0.lock().unwrap_or_else(|e| e.into_inner());
         servers
             .entry(ip)

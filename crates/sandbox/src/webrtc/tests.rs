@@ -307,4 +307,9 @@ fn servers_are_per_local_ip() {
         "loopback peer and no peer share the loopback server"
     );
     assert_eq!(a.inner.local_ip, LOOPBACK);
+    let mapped = servers.for_peer(Some("::ffff:127.0.0.1".parse().unwrap()));
+    assert!(
+        Arc::ptr_eq(&a.inner, &mapped.inner),
+        "an IPv4-mapped peer is an IPv4 peer"
+    );
 }
