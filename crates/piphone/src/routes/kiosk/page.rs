@@ -14,7 +14,8 @@ use serde_json::json;
 use crate::auth::{CurrentUser, session};
 use crate::error::AppError;
 use crate::error::JsonBody;
-use crate::kiosk::hub::{Outcome, PageEvent, PageReport};
+use crate::kiosk::hub::PageEvent;
+use crate::kiosk::messages::{Outcome, PageReport};
 use crate::state::AppState;
 use crate::store::{KioskOptions, User};
 

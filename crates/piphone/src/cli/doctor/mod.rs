@@ -72,7 +72,7 @@ impl fmt::Display for Finding {
 
 /// Every check, in the order an operator would fix things.
 pub async fn checks(settings: &Settings, warnings: &[String]) -> Vec<Finding> {
-    crate::startup::install_crypto_provider();
+    crate::tls::install_crypto_provider();
     let mut found = local::settings(settings, warnings);
     found.push(local::data_dir(settings));
     found.push(local::tls(settings));
