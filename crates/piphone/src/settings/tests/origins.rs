@@ -1,7 +1,7 @@
 //! Twilio's usual variable names as fallbacks, and which source supplied each value.
 
 use super::env;
-use crate::settings::names::KNOWN;
+use crate::settings::names::{self, KNOWN};
 use crate::settings::{Origin, ReportLine, Settings, SettingsError};
 
 const ACCOUNT: &str = "AC0123456789abcdef0123456789abcdef";
@@ -40,14 +40,10 @@ fn twilio_names_supply_the_credentials() {
     assert_eq!(t.app_sid, APP);
     assert_eq!(t.auth_token.expose(), "twiliotokenvalue");
     assert_eq!(t.api_key_secret.expose(), "twiliokeysecretvalue");
-    assert_eq!(
-        s.origins.of("PIPHONE_TWILIO_API_KEY_SID"),
-        Origin::Env("TWILIO_API_KEY")
-    );
-    assert_eq!(
-        s.origins.of("PIPHONE_TWILIO_APP_SID"),
-        Origin::Env("TWILIO_TWIML_APP_SID")
-    );
+    for (var, _) in twilio_names() {
+        let name = names::by_env(var).unwrap();
+        assert_eq!(s.origins.of(name.env), Origin::Env(var), "{}", name.env);
+    }
 }
 
 #[test]
@@ -56,14 +52,12 @@ fn piphone_names_win_over_twilio_names() {
     pairs.push(("PIPHONE_TWILIO_ACCOUNT_SID", OTHER_ACCOUNT));
     let (s, _) = Settings::from_sources(&env(&pairs)).unwrap();
     assert_eq!(s.twilio.as_ref().unwrap().account_sid, OTHER_ACCOUNT);
-    assert_eq!(
-        s.origins.of("PIPHONE_TWILIO_ACCOUNT_SID"),
-        Origin::Env("PIPHONE_TWILIO_ACCOUNT_SID")
-    );
-    assert_eq!(
-        s.origins.of("PIPHONE_TWILIO_AUTH_TOKEN"),
-        Origin::Env("TWILIO_AUTH_TOKEN")
-    );
+    for (name, origin) in [
+        ("PIPHONE_TWILIO_ACCOUNT_SID", "PIPHONE_TWILIO_ACCOUNT_SID"),
+        ("PIPHONE_TWILIO_AUTH_TOKEN", "TWILIO_AUTH_TOKEN"),
+    ] {
+        assert_eq!(s.origins.of(name), Origin::Env(origin), "{name}");
+    }
 }
 
 #[test]
