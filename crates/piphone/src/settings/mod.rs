@@ -154,9 +154,10 @@ impl Settings {
         for key in unknown_env {
             warnings.push(format!("unknown environment variable {key} ignored"));
         }
-        for key in unknown_keys {
-            let path = config_file.as_deref().unwrap_or(Path::new("piphone.toml"));
-            warnings.push(format!("unknown key {key:?} in {} ignored", path.display()));
+        if let Some(path) = &config_file {
+            for key in unknown_keys {
+                warnings.push(format!("unknown key {key:?} in {} ignored", path.display()));
+            }
         }
 
         let listen_raw = src

@@ -49,3 +49,21 @@ fn bad_values_name_the_variable() {
         assert!(err.contains(name), "{name}={value}: {err}");
     }
 }
+
+#[test]
+fn kiosk_keys_sit_at_the_top_of_the_settings_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("piphone.toml");
+    std::fs::write(&path, "kiosk_user = \"door\"\nkiosk_auto_answer = true\n").unwrap();
+    let (settings, warnings) = crate::settings::Settings::from_sources(&env(&[(
+        "PIPHONE_CONFIG",
+        path.to_str().unwrap(),
+    )]))
+    .unwrap();
+    assert_eq!(settings.kiosk.user, "door");
+    assert!(settings.kiosk.auto_answer);
+    assert!(
+        warnings.iter().all(|w| !w.contains("unknown")),
+        "{warnings:?}"
+    );
+}

@@ -9,7 +9,6 @@ mod origins;
 use super::*;
 use crate::settings::sources::Sources;
 
-/// An environment map from pairs (shared with the call-in and kiosk settings tests).
 /// An environment map from pairs.
 pub(crate) fn env(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
     pairs
