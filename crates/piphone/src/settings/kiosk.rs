@@ -81,7 +81,14 @@ impl KioskSettings {
                     .as_ref()
                     .map_or_else(|| "(found on PATH)".into(), |p| p.display().to_string()),
             ),
-            ("kiosk_chromium_flags", self.chromium_flags.join(" ")),
+            (
+                "kiosk_chromium_flags",
+                if self.chromium_flags.is_empty() {
+                    "(none)".into()
+                } else {
+                    self.chromium_flags.join(" ")
+                },
+            ),
             ("kiosk_headless", self.headless.to_string()),
             (
                 "kiosk_audio_input",

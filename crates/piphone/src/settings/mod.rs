@@ -94,11 +94,17 @@ pub enum SettingsError {
     #[error("{name}: {message}")]
     Invalid { name: &'static str, message: String },
     #[error(
-        "Twilio credentials are incomplete: {missing} missing, given: {given} (set all of \
+        "Twilio credentials are incomplete: {missing} missing (set: {given}); set all of \
          PIPHONE_TWILIO_ACCOUNT_SID, PIPHONE_TWILIO_AUTH_TOKEN, PIPHONE_TWILIO_API_KEY_SID, \
-         PIPHONE_TWILIO_API_KEY_SECRET, PIPHONE_TWILIO_APP_SID, or none of them for sandbox mode)"
+         PIPHONE_TWILIO_API_KEY_SECRET, PIPHONE_TWILIO_APP_SID (or Twilio's TWILIO_* names), or none of them for \
+         sandbox mode"
     )]
-    IncompleteTwilio { missing: String, given: String },
+    IncompleteTwilio {
+        /// The `PIPHONE_…` names of the missing credentials.
+        missing: String,
+        /// Where the credentials that are set came from: environment variables, or the settings file's keys.
+        given: String,
+    },
 }
 
 pub(crate) fn invalid(name: &'static str, message: impl Into<String>) -> SettingsError {

@@ -69,7 +69,14 @@ impl Settings {
             ("twilio_api_url", self.twilio_api_url.to_string()),
             ("caller_id", or_not_set(&self.caller_id)),
             ("default_number", or_not_set(&self.default_number)),
-            ("dial_countries", self.dial_countries.join(",")),
+            (
+                "dial_countries",
+                if self.dial_countries.is_empty() {
+                    "(the caller ID's country)".into()
+                } else {
+                    self.dial_countries.join(",")
+                },
+            ),
             ("admin_password", String::new()),
             ("sandbox_speed", self.sandbox_speed.to_string()),
             ("max_calls_per_day", self.max_calls_per_day.to_string()),

@@ -1,5 +1,6 @@
 //! The five Twilio credentials: all of them (real calls) or none (the sandbox).
 
+use super::names;
 use super::sources::{Origin, Sources};
 use super::{Secret, SettingsError};
 
@@ -46,8 +47,11 @@ impl TwilioSettings {
             .zip(&values)
             .filter(|(_, v)| v.is_some())
             .map(|(name, _)| match sources.origin(name) {
-                Origin::Env(var) if var != *name => format!("{name} (from {var})"),
-                _ => (*name).to_owned(),
+                Origin::Env(var) => var.to_owned(),
+                _ => {
+                    let key = names::by_env(name).and_then(|n| n.file_key).unwrap_or(name);
+                    format!("{key} in the settings file")
+                }
             })
             .collect();
         if given.is_empty() {
