@@ -1,9 +1,9 @@
 //! `piphone doctor`: checks an installation the way an operator would, one line each —
 //! `OK`, `WARN` (works, but look) or `FAIL` (will not work) — and exits 1 when anything FAILs.
 //!
-//! * [`local`] — settings, data directory, TLS certificate, the running server, the kiosk page.
-//! * [`machine`] — Chromium, sound cards (`arecord -l` / `aplay -l`), the clock.
-//! * [`public`] — what can be checked of `PIPHONE_PUBLIC_URL` from here (scheme, DNS, a trusted certificate).
+//! * `local` — settings, data directory, TLS certificate, the running server, the kiosk page.
+//! * `machine` — Chromium, sound cards (`arecord -l` / `aplay -l`), the clock.
+//! * `public` — what can be checked of `PIPHONE_PUBLIC_URL` from here (scheme, DNS, a trusted certificate).
 
 mod cert;
 mod local;
