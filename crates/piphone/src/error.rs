@@ -27,8 +27,9 @@ pub enum AppError {
     TooManyAttempts(u64),
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error("Twilio request failed: {0}")]
-    Upstream(String),
+    /// Twilio's REST API failed; the body says only that, the log says why.
+    #[error("Twilio request failed")]
+    Upstream(#[source] twilio::rest::RestError),
     #[error("internal error: {0}")]
     Internal(String),
     /// A request body the extractor refused (not JSON, not the expected shape, too large), with its status.
@@ -69,7 +70,7 @@ impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let status = self.status();
         let message = if status.is_server_error() {
-            tracing::error!(error = %self, "request failed");
+            tracing::error!(error = %CauseChain(&self), "request failed");
             match self {
                 AppError::Upstream(_) => "Twilio could not be reached; try again".to_owned(),
                 _ => "internal error".to_owned(),
@@ -80,3 +81,21 @@ impl IntoResponse for AppError {
         (status, Json(json!({ "error": message }))).into_response()
     }
 }
+
+/// An error and all its sources, `outer: inner: innermost`, for the log.
+pub struct CauseChain<'a>(pub &'a (dyn std::error::Error + 'static));
+
+impl std::fmt::Display for CauseChain<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut source = self.0.source();
+        while let Some(cause) = source {
+            write!(f, ": {cause}")?;
+            source = cause.source();
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -21,7 +21,6 @@ pub mod startup;
 pub mod state;
 pub mod store;
 pub mod tls;
-pub mod webhook;
 
 pub use settings::Settings;
 pub use startup::Application;

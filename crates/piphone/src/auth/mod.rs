@@ -1,10 +1,8 @@
-//! Who is asking: passwords (argon2id, hashed off the async threads), session cookies, the extractors that
-//! routes use, and the login rate limiter.
+//! Who is asking: passwords (argon2id, hashed off the async threads), session cookies and the login rate
+//! limiter. The extractors that require a session live with the routes (`routes/api/extract.rs`).
 
-mod extract;
 mod limiter;
 pub mod password;
 pub mod session;
 
-pub use extract::{AdminUser, CurrentUser, PageUser};
 pub use limiter::LoginLimiter;

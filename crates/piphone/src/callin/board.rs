@@ -8,9 +8,12 @@
 //! but a few seconds old when it lands). A poll result never undoes what a webhook said after the poll started.
 //! A caller moves: call-in queue → screener → screened queue → on the air; or straight from either queue to
 //! the air.
+//!
+//! The board never reads the clock: whoever holds it says what time it is ([`Board::set_time`]; the hub does,
+//! each time it takes the lock), so its rules can be tested at any moment without waiting.
 
 use std::collections::{HashMap, HashSet, VecDeque};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use time::OffsetDateTime;
 
@@ -23,9 +26,19 @@ use line::LineQueue;
 const RECENT: usize = 10;
 /// How many console messages the board keeps (each snapshot carries them).
 const MESSAGES: usize = 20;
-/// A screening whose call never reached the screener's TwiML (the caller hung up as they were taken) is
-/// forgotten after this long.
-const SCREENING_GRACE: Duration = Duration::from_secs(30);
+/// A moment as the board's holder read the clock: the monotonic instant (waits, grace periods, staleness) and
+/// the wall-clock time (the times shown).
+#[derive(Debug, Clone, Copy)]
+pub struct Moment {
+    pub instant: Instant,
+    pub system: SystemTime,
+}
+
+impl Moment {
+    fn wall(&self) -> OffsetDateTime {
+        OffsetDateTime::from(self.system)
+    }
+}
 
 /// The two Twilio queues of the call-in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -98,21 +111,6 @@ pub struct Message {
     pub at: String,
 }
 
-/// What one queue's poll saw: `(call_sid, position, wait_seconds)` front first, and the queue's average wait.
-#[derive(Debug, Clone, Default)]
-pub struct LinePoll {
-    pub queue_sid: Option<String>,
-    pub members: Vec<(String, u32, u64)>,
-    pub average_wait_seconds: u64,
-}
-
-/// What the poll saw of both queues.
-#[derive(Debug, Clone, Default)]
-pub struct PollResult {
-    pub main: LinePoll,
-    pub screened: LinePoll,
-}
-
 /// Why a caller cannot be taken for screening.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ScreenRefusal {
@@ -140,6 +138,8 @@ pub struct Board {
     cards: HashMap<String, CallerCard>,
     messages: VecDeque<Message>,
     confirmed: Option<(Instant, OffsetDateTime)>,
+    /// The time as last told ([`Board::set_time`]).
+    now: Moment,
     poll_failing: bool,
     /// Identities of hosts' calls taking callers, by their CallSid.
     hosts: HashMap<String, String>,
@@ -150,8 +150,14 @@ pub struct Board {
 
 impl Board {
     /// An empty board for the call-in queue `queue` and the screened queue `screened`. It reports itself stale
-    /// when no poll succeeded for `stale_after`.
-    pub fn new(queue: &str, screened: &str, max_size: u32, stale_after: Duration) -> Board {
+    /// when no poll succeeded for `stale_after`. `now` is the time until [`Board::set_time`] says otherwise.
+    pub fn new(
+        queue: &str,
+        screened: &str,
+        max_size: u32,
+        stale_after: Duration,
+        now: Moment,
+    ) -> Board {
         Board {
             max_size,
             stale_after,
@@ -169,7 +175,13 @@ impl Board {
             poll_failing: false,
             hosts: HashMap::new(),
             vanished: Vec::new(),
+            now,
         }
+    }
+
+    /// The time now: what the changes that follow record, and what the snapshots count waits up to.
+    pub fn set_time(&mut self, now: Moment) {
+        self.now = now;
     }
 
     /// Hosts take screened callers only (`PIPHONE_SCREENED_ONLY`).
@@ -239,7 +251,8 @@ impl Board {
     /// A caller is about to join `line` (`/voice/incoming`, or sent there by piphone): shown at the back at once.
     pub fn arrived(&mut self, line: Line, call_sid: &str, from: Option<&str>) {
         self.remember_number(call_sid, from);
-        self.line_mut(line).arrive(call_sid);
+        let now = self.now.instant;
+        self.line_mut(line).arrive(call_sid, now);
     }
 
     /// The hold TwiML of `line` was requested (`/voice/wait`) with Twilio's `QueuePosition` and `QueueTime`.
@@ -253,8 +266,9 @@ impl Board {
         queue_time: Option<u64>,
     ) -> u32 {
         self.remember_number(call_sid, from);
+        let now = self.now.instant;
         self.line_mut(line)
-            .hold(call_sid, position, queue_time)
+            .hold(call_sid, position, queue_time, now)
             .unwrap_or(0)
     }
 
@@ -277,8 +291,8 @@ impl Board {
 
     /// Takes a caller out of both queues and away from any screener.
     fn take_out(&mut self, call_sid: &str) {
-        self.main.remove(call_sid);
-        self.screened.remove(call_sid);
+        self.main.remove(call_sid, self.now.instant);
+        self.screened.remove(call_sid, self.now.instant);
         self.screening.retain(|s| s.call_sid != call_sid);
         self.picks.retain(|p| p.call_sid != call_sid);
     }
@@ -296,7 +310,7 @@ impl Board {
         let host = host_call_sid.and_then(|h| self.hosts.get(h).cloned());
         self.on_air.push(OnAir {
             call_sid: call_sid.to_owned(),
-            since: Instant::now(),
+            since: self.now.instant,
             host_call_sid: host_call_sid.map(str::to_owned),
             host: host.clone(),
         });
@@ -308,7 +322,8 @@ impl Board {
     /// departure.
     pub fn left(&mut self, line: Line, call_sid: &str, result: &str, queue_seconds: u64) {
         if matches!(result, "redirected" | "leave") {
-            self.line_mut(line).remove(call_sid);
+            let now = self.now.instant;
+            self.line_mut(line).remove(call_sid, now);
         } else {
             self.depart(call_sid, result, queue_seconds);
         }
@@ -323,7 +338,7 @@ impl Board {
             from: self.numbers.get(call_sid).map(str::to_owned),
             result: result.to_owned(),
             queue_seconds,
-            at: view::rfc3339(OffsetDateTime::now_utc()),
+            at: view::rfc3339(self.now.wall()),
         });
         self.recent.truncate(RECENT);
         self.forget_departed();
@@ -336,7 +351,7 @@ impl Board {
             from: Some(from.to_owned()),
             result: result.to_owned(),
             queue_seconds: 0,
-            at: view::rfc3339(OffsetDateTime::now_utc()),
+            at: view::rfc3339(self.now.wall()),
         });
         self.recent.truncate(RECENT);
     }
@@ -380,59 +395,6 @@ impl Board {
             .map(|o| o.call_sid.clone())
     }
 
-    /// Merges a poll that started at `started`. Returns the callers whose number is unknown and not yet being
-    /// looked up (the caller of this method looks each up once).
-    pub fn reconcile(&mut self, poll: PollResult, started: Instant) -> Vec<String> {
-        let now = Instant::now();
-        let elsewhere: HashSet<String> = self
-            .on_air
-            .iter()
-            .map(|o| o.call_sid.clone())
-            .chain(self.screening.iter().map(|s| s.call_sid.clone()))
-            .chain(self.picks.iter().map(|p| p.call_sid.clone()))
-            .collect();
-        for (line, result) in [(Line::Main, poll.main), (Line::Screened, poll.screened)] {
-            let q = self.line_mut(line);
-            if result.queue_sid.is_some() {
-                q.sid = result.queue_sid;
-            }
-            let vanished = q.reconcile(
-                result.members,
-                result.average_wait_seconds,
-                started,
-                |sid| elsewhere.contains(sid),
-            );
-            self.vanished.extend(vanished);
-        }
-        // A screener who never got the call, a host who never got the caller they chose (the caller hung up
-        // as they were taken).
-        self.screening
-            .retain(|s| s.connected || s.since.elapsed() < SCREENING_GRACE);
-        self.picks
-            .retain(|p| p.arrived || p.since.elapsed() < SCREENING_GRACE);
-        self.confirmed = Some((now, OffsetDateTime::now_utc()));
-        self.poll_failing = false;
-        self.forget_departed();
-        self.main
-            .waiting
-            .iter()
-            .chain(&self.screened.waiting)
-            .map(|w| w.call_sid.clone())
-            .filter(|sid| self.numbers.claim(sid))
-            .collect()
-    }
-
-    /// Callers dropped by polls without Twilio ever confirming them in a queue (see [`Board::reconcile`]), since
-    /// the last call.
-    pub fn take_vanished(&mut self) -> Vec<String> {
-        std::mem::take(&mut self.vanished)
-    }
-
-    /// The poll failed: the picture may be out of date until one succeeds.
-    pub fn poll_failed(&mut self) {
-        self.poll_failing = true;
-    }
-
     fn forget_departed(&mut self) {
         let live: HashSet<&str> = self
             .main
@@ -462,10 +424,12 @@ pub enum Place {
 mod cards;
 mod line;
 mod picks;
+mod poll;
 mod screening;
 mod view;
 
 pub use picks::{HostTake, PickHold};
+pub use poll::{LinePoll, PollResult};
 pub use view::{Departure, LineView, MemberView, OnAirView, PickView, ScreeningView, Snapshot};
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use tokio::sync::watch;
 
-use super::board::{Board, Snapshot};
+use super::board::{Board, Moment, Snapshot};
 use crate::settings::CallinSettings;
 
 /// Shared by the webhooks, the poller, `/queue-status` and `/events`.
@@ -26,6 +26,7 @@ impl QueueHub {
             &settings.screened_queue(),
             settings.max_size,
             stale_after,
+            now(),
         )
         .screened_only(settings.screened_only);
         let (tx, _) = watch::channel(to_json(&board.snapshot()));
@@ -36,8 +37,12 @@ impl QueueHub {
         }
     }
 
+    /// The board, told the time: the hub is where the call-in reads the clock, for the webhooks, the poller and
+    /// the readers alike.
     fn lock(&self) -> MutexGuard<'_, Board> {
-        self.board.lock().unwrap_or_else(|p| p.into_inner())
+        let mut board = self.board.lock().unwrap_or_else(|p| p.into_inner());
+        board.set_time(now());
+        board
     }
 
     /// Changes the board and publishes the result to every subscriber.
@@ -78,6 +83,14 @@ impl QueueHub {
     /// How many `/events` streams are open.
     pub fn subscribers(&self) -> usize {
         self.tx.receiver_count()
+    }
+}
+
+/// The clock, read.
+fn now() -> Moment {
+    Moment {
+        instant: std::time::Instant::now(),
+        system: std::time::SystemTime::now(),
     }
 }
 

@@ -8,8 +8,9 @@
 //! - [`numbers`]: callers' numbers by CallSid, each looked up at most once.
 //! - [`twiml`]: what callers and hosts hear.
 //!
-//! Its settings are [`crate::settings::CallinSettings`]. The HTTP side is in `routes/callin.rs` (Twilio's webhooks)
-//! and `routes/console.rs` (the console page and its JSON/SSE endpoints). The flow is described for newcomers in `docs/callin.md`.
+//! Its settings are [`crate::settings::CallinSettings`]. The HTTP side is in `routes/webhooks/` (Twilio's webhooks:
+//! `callin.rs`, `host_line.rs`, `screening.rs`) and `routes/api/` (the console page and its JSON/SSE endpoints:
+//! `console.rs`, `screener.rs`). The flow is described for newcomers in `docs/callin.md`.
 
 pub mod board;
 pub mod hub;

@@ -1,6 +1,6 @@
 //! The messages the command line and the server's kiosk relay exchange (JSON over `/api/kiosk/…`): a
 //! [`Command`] for the kiosk page, its [`Outcome`], and the [`Status`] `piphone status` shows. A leaf: both the
-//! server (`kiosk::hub`, `routes/kiosk`) and the command line (`cli::kiosk`) import it, and it imports neither.
+//! server (`kiosk::hub`, `routes/api/kiosk`) and the command line (`cli::kiosk`) import it, and it imports neither.
 
 use serde::{Deserialize, Serialize};
 

@@ -7,7 +7,7 @@
 //! * [`control`] — the local control secret `piphone call/hangup/…` present, and its check.
 //!
 //! The command-line side (`piphone kiosk`, its Chromium supervisor, `call/hangup/answer/dtmf/status`) is
-//! `cli::kiosk`; the page side is `web/static/kiosk.js`; the routes are `routes/kiosk/`.
+//! `cli::kiosk`; the page side is `web/static/kiosk.js`; the routes are `routes/api/kiosk/`.
 
 pub mod control;
 pub mod hub;

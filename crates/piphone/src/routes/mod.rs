@@ -1,30 +1,18 @@
-//! The router: every route piphone serves, grouped by resource, and the layers around them.
+//! The router: every route piphone serves, and the layers around them. Routes are split by who calls them:
+//! [`webhooks`] (Twilio, signed requests, answered with TwiML) and `api` (the browser, with a session cookie:
+//! pages, login, JSON). The two never import each other; what both need lives here or below.
 
-mod admin;
-mod audio;
-mod callin;
-mod calls;
-mod console;
+mod api;
 mod health;
-mod kiosk;
-mod login;
 mod middleware;
-mod numbers;
-mod pages;
-mod sandbox_panel;
-mod screener;
-mod screening;
-mod token;
-pub mod voice;
+mod webhooks;
 
 use axum::Router;
-use axum::routing::{get, post};
+use axum::routing::get;
 use std::time::Duration;
 
-use http::StatusCode;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::state::AppState;
@@ -55,68 +43,8 @@ pub const WEBHOOK_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The app's own routes (the sandbox, when on, is merged in by the caller).
 pub fn router(state: AppState) -> Router {
-    let webhooks = Router::new()
-        .route("/voice", post(voice::dial_twiml))
-        .route("/voice/incoming", post(callin::station_call))
-        .route("/voice/wait", post(callin::hold))
-        .route("/voice/left", post(callin::left_queue))
-        .route("/voice/next", post(callin::next_caller))
-        .route("/voice/on-air", post(callin::on_air))
-        .route("/voice/dial-ended", post(voice::dial_ended))
-        .route("/voice/ring-ended", post(voice::ring_ended))
-        .route("/voice/screen", post(screening::ring_screener))
-        .route("/voice/screen-ended", post(screening::screen_ended))
-        .route("/voice/screened", post(screening::enqueue_screened))
-        .route("/voice/picked", post(screening::enqueue_picked))
-        // Twilio waits 15 s for TwiML; a request still incomplete after WEBHOOK_TIMEOUT is a stalled or hostile
-        // client, not Twilio. (Only here: SSE and WebSocket routes must not time out.)
-        .route_layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            WEBHOOK_TIMEOUT,
-        ));
-
-    let app = Router::new()
+    let app = api::router()
         .route("/healthz", get(health::healthz))
-        .route("/login", get(login::login_page).post(login::login))
-        .route("/logout", post(login::logout))
-        .route("/login/kiosk", get(kiosk::login_with_link))
-        .route("/api/kiosk/commands", get(kiosk::command_stream))
-        .route("/api/kiosk/results", post(kiosk::command_result))
-        .route("/api/kiosk/state", post(kiosk::page_state))
-        .route("/api/kiosk/command", post(kiosk::relay_command))
-        .route("/api/kiosk/status", get(kiosk::kiosk_status))
-        .route("/", get(pages::phone))
-        .route("/api/me", get(pages::me))
-        .route(
-            "/api/me/audio",
-            get(audio::audio_prefs).put(audio::set_audio_prefs),
-        )
-        .route("/settings", get(audio::settings_page))
-        .route("/api/check-number", get(numbers::check_number))
-        .route("/token", get(token::token))
-        .route("/console", get(console::console_page))
-        .route("/queue-status", get(console::queue_status))
-        .route("/events", get(console::events))
-        .route("/api/callin/hangup", post(console::hangup_caller))
-        .route("/api/callin/take", post(console::take_caller))
-        .route("/api/callin/screen", post(screener::screen))
-        .route("/api/callin/notes", post(screener::save_notes))
-        .route("/api/callin/ready", post(screener::ready))
-        .route("/api/callin/drop", post(screener::drop_caller))
-        .route("/api/callin/ban", post(screener::ban_caller))
-        .route("/api/callin/messages", post(screener::send_message))
-        .route("/calls", get(calls::calls_page))
-        .route("/calls.csv", get(calls::calls_csv))
-        .route("/api/calls", get(calls::list_calls))
-        .route("/api/callers/{number}", get(calls::caller_history))
-        .route("/admin", get(admin::admin_page))
-        .route(
-            "/api/admin/users",
-            get(admin::list_users).post(admin::create_user),
-        )
-        .route("/api/admin/users/{name}", post(admin::update_user))
-        .route("/api/admin/refusals", get(admin::refusals))
-        .route("/api/sandbox/call-in", post(sandbox_panel::call_in))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::same_origin_posts,
@@ -125,7 +53,7 @@ pub fn router(state: AppState) -> Router {
     with_layers(
         Router::new()
             .merge(app)
-            .merge(webhooks)
+            .merge(webhooks::router())
             .merge(crate::assets::static_routes()),
         state,
     )

@@ -3,12 +3,8 @@
 
 use serde::Serialize;
 
-use super::writer::Op;
-use super::{Store, StoreError, now_unix};
-
-/// Dialled calls with no recorded end are counted as live for at most this long (a lost callback must not
-/// lock a user out forever).
-pub const STALE_LIVE_SECS: i64 = 4 * 3600;
+use super::writer::{DialAttempt, Op};
+use super::{DialVerdict, Store, StoreError, now_unix};
 
 /// A refused call, for the admin page.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -17,34 +13,6 @@ pub struct Refusal {
     pub username: String,
     pub number: String,
     pub reason: String,
-}
-
-/// What [`Store::try_dial`] decided.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DialVerdict {
-    /// Within the limits; recorded (durably) as dialled.
-    Dialled,
-    DailyLimit,
-    ConcurrentLimit,
-}
-
-impl DialVerdict {
-    /// As the writer answers it.
-    pub(crate) fn code(self) -> u64 {
-        match self {
-            DialVerdict::Dialled => 0,
-            DialVerdict::DailyLimit => 1,
-            DialVerdict::ConcurrentLimit => 2,
-        }
-    }
-
-    fn from_code(code: u64) -> DialVerdict {
-        match code {
-            0 => DialVerdict::Dialled,
-            1 => DialVerdict::DailyLimit,
-            _ => DialVerdict::ConcurrentLimit,
-        }
-    }
 }
 
 impl Store {
@@ -60,7 +28,7 @@ impl Store {
         max_live: i64,
     ) -> Result<DialVerdict, StoreError> {
         self.writer
-            .submit(Op::TryDial {
+            .try_dial(DialAttempt {
                 username: username.to_owned(),
                 number: number.to_owned(),
                 call_sid: call_sid.to_owned(),
@@ -69,7 +37,6 @@ impl Store {
                 max_live,
             })
             .await
-            .map(DialVerdict::from_code)
     }
 
     /// Records a call about to be dialled; returns once it is durable (committed with others queued alongside).

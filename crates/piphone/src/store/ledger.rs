@@ -11,9 +11,20 @@
 
 use std::collections::{HashMap, VecDeque};
 
-use super::dial_log::STALE_LIVE_SECS;
-
 const DAY_SECS: i64 = 86_400;
+
+/// Dialled calls with no recorded end are counted as live for at most this long (a lost callback must not
+/// lock a user out forever).
+pub(crate) const STALE_LIVE_SECS: i64 = 4 * 3600;
+
+/// What [`Store::try_dial`](super::Store::try_dial) decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DialVerdict {
+    /// Within the limits; recorded (durably) as dialled.
+    Dialled,
+    DailyLimit,
+    ConcurrentLimit,
+}
 
 /// A dialled call as read back from the table: when, its CallSid, when it ended.
 pub(crate) type DialRow = (i64, Option<String>, Option<i64>);
@@ -54,6 +65,25 @@ impl DialLedger {
             });
         }
         Some((dials.day.len() as i64, dials.live.len() as i64))
+    }
+
+    /// Whether a call dialled by `username` at `at` stays within `max_per_day` calls a day and `max_live` live
+    /// calls (a user not loaded yet is over both).
+    pub(crate) fn verdict(
+        &mut self,
+        username: &str,
+        at: i64,
+        max_per_day: i64,
+        max_live: i64,
+    ) -> DialVerdict {
+        let (today, live) = self.counts(username, at).unwrap_or((i64::MAX, i64::MAX));
+        if today >= max_per_day {
+            DialVerdict::DailyLimit
+        } else if live >= max_live {
+            DialVerdict::ConcurrentLimit
+        } else {
+            DialVerdict::Dialled
+        }
     }
 
     pub(crate) fn is_loaded(&self, username: &str) -> bool {

@@ -21,8 +21,9 @@ mod writer;
 pub use audio::{AudioDevice, AudioPrefs};
 pub use bans::Ban;
 pub use call_log::{CallEntry, CallFilter, CallKind, History, NewCall, StoredNotes};
-pub use dial_log::{DialVerdict, Refusal};
+pub use dial_log::Refusal;
 pub use kiosk::{KioskOptions, LinkCheck};
+pub use ledger::DialVerdict;
 pub use sqlite::connect;
 pub use users::{NewUser, User};
 

@@ -6,8 +6,8 @@
 // "Next caller" sends `*` (Twilio ignores `#` inside a Dial). "Hang up caller" ends the caller's leg through the
 // server (REST API); the line then moves on by itself. The SDK's promises never settle offline: react to events.
 import { api, showModeBanner } from './common.js';
-import { adviceFor, isTokenProblem } from './advice.js';
-import { deviceOptions } from './device-options.js';
+import { adviceFor } from './advice.js';
+import { createDevice } from './device.js';
 import { setupSandboxPanel } from './sandbox-panel.js';
 import { renderQueue } from './console-view.js';
 import { renderScreening, screenActions, setupScreener } from './console-screener.js';
@@ -180,28 +180,6 @@ async function hangUpCaller() {
   }
 }
 
-function startDevice(token) {
-  device = new window.Twilio.Device(token, deviceOptions(me));
-  device.on('tokenWillExpire', async () => {
-    try {
-      device.updateToken((await api('/token')).token);
-    } catch {
-      showAdvice('Could not renew the phone session. Reload the page.');
-    }
-  });
-  device.on('error', async (error) => {
-    showAdvice(adviceFor(error));
-    if (isTokenProblem(error)) {
-      try {
-        device.updateToken((await api('/token')).token);
-        showAdvice('');
-      } catch {
-        /* advice already shown */
-      }
-    }
-  });
-}
-
 function wireUi() {
   setupMessages(showAdvice);
   ui.take.addEventListener('click', takeCalls);
@@ -243,7 +221,7 @@ async function main() {
     return;
   }
   try {
-    startDevice((await api('/token')).token);
+    device = await createDevice(me, showAdvice);
   } catch (error) {
     showAdvice(`Could not get a phone session: ${error.message}`);
   }

@@ -3,8 +3,8 @@
 // The SDK's promises never settle while offline, so the page reacts to events (device/call `error`, `accept`,
 // `disconnect`…) and never waits on `register()` or `connect()` to show state.
 import { api, clock, showModeBanner } from './common.js';
-import { adviceFor, isOffline, isTokenProblem } from './advice.js';
-import { deviceOptions } from './device-options.js';
+import { adviceFor, isOffline } from './advice.js';
+import { createDevice } from './device.js';
 import { setupAudioDevices } from './audio-devices.js';
 import { setupNumberCheck } from './number-check.js';
 import { setupSandboxPanel } from './sandbox-panel.js';
@@ -221,13 +221,8 @@ function rejectIncoming() {
   if (!activeCall) setStatus('Rejected the incoming call', 'ended');
 }
 
-async function fetchToken() {
-  const { token } = await api('/token');
-  return token;
-}
-
-function startDevice(token) {
-  device = new window.Twilio.Device(token, deviceOptions(me));
+async function startDevice() {
+  device = await createDevice(me, showAdvice);
   device.on('registered', () => {
     showAdvice('');
     if (!activeCall) setStatus('Ready', 'idle');
@@ -236,24 +231,8 @@ function startDevice(token) {
     if (!activeCall) setStatus('Not receiving calls', 'idle');
   });
   device.on('incoming', showIncoming);
-  device.on('tokenWillExpire', async () => {
-    try {
-      device.updateToken(await fetchToken());
-    } catch {
-      showAdvice('Could not renew the phone session. Reload the page.');
-    }
-  });
-  device.on('error', async (error) => {
-    showAdvice(adviceFor(error));
+  device.on('error', (error) => {
     if (isOffline(error) && !activeCall) setStatus('Offline — retrying', 'offline');
-    if (isTokenProblem(error)) {
-      try {
-        device.updateToken(await fetchToken());
-        showAdvice('');
-      } catch {
-        /* advice already shown */
-      }
-    }
   });
   audio = setupAudioDevices(device);
   if (me.can_take_calls) {
@@ -316,7 +295,7 @@ async function main() {
     return;
   }
   try {
-    startDevice(await fetchToken());
+    await startDevice();
   } catch (error) {
     setStatus('Phone unavailable', 'error');
     showAdvice(`Could not get a phone session: ${error.message}`);

@@ -1,8 +1,6 @@
 //! What the board knows about callers beyond their place: the screener's notes, the number's history (and
 //! bans), and the console's messages.
 
-use time::OffsetDateTime;
-
 use super::{Board, MESSAGES, Message, view};
 use crate::domain::{CallerNotes, Role};
 use crate::store::History;
@@ -38,7 +36,7 @@ impl Board {
             from: from.to_owned(),
             role,
             text: text.to_owned(),
-            at: view::rfc3339(OffsetDateTime::now_utc()),
+            at: view::rfc3339(self.now.wall()),
         });
         while self.messages.len() > MESSAGES {
             self.messages.pop_front();

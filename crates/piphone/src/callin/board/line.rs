@@ -64,8 +64,8 @@ impl LineQueue {
     }
 
     /// Takes a caller out; everyone behind moves up one place. Remembered as gone either way.
-    pub(super) fn remove(&mut self, call_sid: &str) -> bool {
-        self.gone.insert(call_sid.to_owned(), Instant::now());
+    pub(super) fn remove(&mut self, call_sid: &str, now: Instant) -> bool {
+        self.gone.insert(call_sid.to_owned(), now);
         let Some(i) = self.waiting.iter().position(|w| w.call_sid == call_sid) else {
             return false;
         };
@@ -79,9 +79,8 @@ impl LineQueue {
     }
 
     /// A caller is joining (a webhook said so): shown at the back at once, unless already here.
-    pub(super) fn arrive(&mut self, call_sid: &str) {
+    pub(super) fn arrive(&mut self, call_sid: &str, now: Instant) {
         self.gone.remove(call_sid);
-        let now = Instant::now();
         if let Some(w) = self.waiting.iter_mut().find(|w| w.call_sid == call_sid) {
             w.touched = now;
             return;
@@ -100,8 +99,8 @@ impl LineQueue {
     }
 
     /// A caller piphone took out a moment ago is still in Twilio's queue after all (the dequeue failed).
-    pub(super) fn put_back(&mut self, call_sid: &str) {
-        self.arrive(call_sid);
+    pub(super) fn put_back(&mut self, call_sid: &str, now: Instant) {
+        self.arrive(call_sid, now);
         if let Some(w) = self.waiting.iter_mut().find(|w| w.call_sid == call_sid) {
             w.confirmed = true;
         }
@@ -114,12 +113,12 @@ impl LineQueue {
         call_sid: &str,
         position: Option<u32>,
         queue_time: Option<u64>,
+        now: Instant,
     ) -> Option<u32> {
         if self.gone.contains_key(call_sid) {
             return None;
         }
-        self.arrive(call_sid);
-        let now = Instant::now();
+        self.arrive(call_sid, now);
         let i = self.waiting.iter().position(|w| w.call_sid == call_sid)?;
         let mut w = self.waiting.remove(i);
         if let Some(t) = queue_time {
@@ -141,7 +140,7 @@ impl LineQueue {
         Some(rounds)
     }
 
-    /// Replaces the waiting list with what a poll that started at `started` saw (`(call_sid, position, wait)`),
+    /// Replaces the waiting list, at `now`, with what a poll that started at `started` saw (`(call_sid, position, wait)`),
     /// except callers who left since, those `elsewhere` says are not waiting (on the air, with a screener), and
     /// keeping callers a webhook announced since and those not yet confirmed.
     pub(super) fn reconcile(
@@ -149,9 +148,9 @@ impl LineQueue {
         members: Vec<(String, u32, u64)>,
         average_wait_seconds: u64,
         started: Instant,
+        now: Instant,
         elsewhere: impl Fn(&str) -> bool,
     ) -> Vec<String> {
-        let now = Instant::now();
         let mut next: Vec<Waiting> = Vec::with_capacity(members.len());
         for (sid, position, wait) in members {
             let gone_since = self.gone.get(&sid).is_some_and(|t| *t >= started);
@@ -180,7 +179,7 @@ impl LineQueue {
                 continue;
             }
             let newer = w.touched > started;
-            let arriving = !w.confirmed && w.arrived.elapsed() < ARRIVAL_GRACE;
+            let arriving = !w.confirmed && now.saturating_duration_since(w.arrived) < ARRIVAL_GRACE;
             if newer || arriving {
                 next.push(w.clone());
             } else if !w.confirmed
@@ -193,7 +192,8 @@ impl LineQueue {
         next.sort_by_key(|w| w.position);
         self.waiting = next;
         self.average_wait_seconds = average_wait_seconds;
-        self.gone.retain(|_, t| t.elapsed() < GONE_MEMORY);
+        self.gone
+            .retain(|_, t| now.saturating_duration_since(*t) < GONE_MEMORY);
         vanished
     }
 }

@@ -3,7 +3,7 @@
 //! (REST redirect to `/voice/next`) once Twilio has them there; the line then dials that queue first. If the
 //! host's line is gone, the caller leaves that queue (`<Leave/>`) and goes back to the screened queue.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::{Board, Line, Pick, ScreenRefusal};
 
@@ -57,11 +57,11 @@ impl Board {
         if !queue.confirmed(call_sid) {
             return Err(ScreenRefusal::NotYetQueued);
         }
-        queue.remove(call_sid);
+        queue.remove(call_sid, self.now.instant);
         self.picks.push(Pick {
             call_sid: call_sid.to_owned(),
             host: host.to_owned(),
-            since: Instant::now(),
+            since: self.now.instant,
             arrived: false,
         });
         Ok(line)
@@ -71,8 +71,8 @@ impl Board {
     pub fn pick_failed(&mut self, call_sid: &str, line: Line) {
         self.picks.retain(|p| p.call_sid != call_sid);
         match line {
-            Line::Main => self.main.put_back(call_sid),
-            Line::Screened => self.screened.put_back(call_sid),
+            Line::Main => self.main.put_back(call_sid, self.now.instant),
+            Line::Screened => self.screened.put_back(call_sid, self.now.instant),
         }
     }
 
@@ -85,13 +85,15 @@ impl Board {
                 self.picks.push(Pick {
                     call_sid: call_sid.to_owned(),
                     host: host.to_owned(),
-                    since: Instant::now(),
+                    since: self.now.instant,
                     arrived: false,
                 });
                 self.picks.last_mut().expect("just pushed")
             }
         };
-        if host_line.is_none() || pick.since.elapsed() > PICK_PATIENCE {
+        if host_line.is_none()
+            || self.now.instant.saturating_duration_since(pick.since) > PICK_PATIENCE
+        {
             return PickHold::Leave;
         }
         let first = !pick.arrived;
@@ -104,7 +106,7 @@ impl Board {
     /// The chosen caller left the host's queue without reaching the air: back to the screened queue.
     pub fn pick_returned(&mut self, call_sid: &str) {
         self.picks.retain(|p| p.call_sid != call_sid);
-        self.screened.arrive(call_sid);
+        self.screened.arrive(call_sid, self.now.instant);
     }
 
     /// What `host`'s line takes next: the caller they chose, then screened callers (the longest wait first),

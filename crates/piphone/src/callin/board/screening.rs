@@ -1,8 +1,6 @@
 //! Screening on the board: a screener takes a waiting caller, talks with them, and sends them on to the
 //! screened queue — or they go back in line.
 
-use std::time::Instant;
-
 use super::{Board, ScreenRefusal, Screening};
 
 impl Board {
@@ -19,11 +17,11 @@ impl Board {
         if !self.main.confirmed(call_sid) {
             return Err(ScreenRefusal::NotYetQueued);
         }
-        self.main.remove(call_sid);
+        self.main.remove(call_sid, self.now.instant);
         self.screening.push(Screening {
             call_sid: call_sid.to_owned(),
             screener: screener.to_owned(),
-            since: Instant::now(),
+            since: self.now.instant,
             connected: false,
         });
         Ok(())
@@ -32,8 +30,8 @@ impl Board {
     /// The caller's call reached the screener's TwiML (`/voice/screen`).
     pub fn screening_connected(&mut self, call_sid: &str, from: Option<&str>, screener: &str) {
         self.remember_number(call_sid, from);
-        self.main.remove(call_sid);
-        self.screened.remove(call_sid);
+        self.main.remove(call_sid, self.now.instant);
+        self.screened.remove(call_sid, self.now.instant);
         match self.screening.iter_mut().find(|s| s.call_sid == call_sid) {
             Some(s) => {
                 s.connected = true;
@@ -42,7 +40,7 @@ impl Board {
             None => self.screening.push(Screening {
                 call_sid: call_sid.to_owned(),
                 screener: screener.to_owned(),
-                since: Instant::now(),
+                since: self.now.instant,
                 connected: true,
             }),
         }
@@ -52,20 +50,20 @@ impl Board {
     /// The caller is back in the call-in queue: the screener's browser did not answer, or hung up.
     pub fn back_in_line(&mut self, call_sid: &str) {
         self.screening.retain(|s| s.call_sid != call_sid);
-        self.main.arrive(call_sid);
+        self.main.arrive(call_sid, self.now.instant);
     }
 
     /// Twilio refused to dequeue the caller for screening: they never left the call-in queue.
     pub fn screening_failed(&mut self, call_sid: &str) {
         self.screening.retain(|s| s.call_sid != call_sid);
-        self.main.put_back(call_sid);
+        self.main.put_back(call_sid, self.now.instant);
     }
 
     /// The screener sent the caller on (`Ready for air`): they join the screened queue.
     pub fn ready(&mut self, call_sid: &str) {
         self.screening.retain(|s| s.call_sid != call_sid);
-        self.main.remove(call_sid);
-        self.screened.arrive(call_sid);
+        self.main.remove(call_sid, self.now.instant);
+        self.screened.arrive(call_sid, self.now.instant);
     }
 
     /// Who is screening `call_sid`.

@@ -1,9 +1,27 @@
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use super::*;
 
+/// The time the test boards start at.
+fn start() -> Moment {
+    Moment {
+        instant: Instant::now(),
+        system: SystemTime::now(),
+    }
+}
+
 fn board() -> Board {
-    Board::new("q", "q-screened", 100, Duration::from_secs(15))
+    Board::new("q", "q-screened", 100, Duration::from_secs(15), start())
+}
+
+/// Moves the board's clock on by `ms` milliseconds; returns the new time.
+fn later(b: &mut Board, ms: u64) -> Instant {
+    let by = Duration::from_millis(ms);
+    b.set_time(Moment {
+        instant: b.now.instant + by,
+        system: b.now.system + by,
+    });
+    b.now.instant
 }
 
 fn screened(b: &Board) -> Vec<(String, u32)> {
@@ -95,8 +113,8 @@ fn on_air_moves_a_caller_out_of_the_line() {
 fn an_older_poll_never_undoes_a_newer_webhook() {
     let mut b = board();
     b.arrived(Line::Main, "CA1", Some("+1"));
-    let started = Instant::now();
-    std::thread::sleep(Duration::from_millis(2));
+    let started = b.now.instant;
+    later(&mut b, 2);
     b.arrived(Line::Main, "CA2", Some("+2")); // after the poll started
     b.left(Line::Main, "CA1", "hangup", 1); // after the poll started
     let missing = b.reconcile(poll(&[("CA1", 1)]), started);
@@ -109,13 +127,12 @@ fn a_poll_adds_unknown_callers_and_drops_vanished_ones() {
     let mut b = board();
     b.arrived(Line::Main, "CA1", Some("+1"));
     b.holding(Line::Main, "CA1", None, Some(1), Some(0)); // confirmed in the queue
-    std::thread::sleep(Duration::from_millis(2));
-    let started = Instant::now();
+    let started = later(&mut b, 2);
     let missing = b.reconcile(poll(&[("CA9", 1)]), started);
     assert_eq!(places(&b), [("CA9".into(), 1)]);
     assert_eq!(missing, ["CA9"]);
     assert!(
-        b.reconcile(poll(&[("CA9", 1)]), Instant::now()).is_empty(),
+        b.reconcile(poll(&[("CA9", 1)]), b.now.instant).is_empty(),
         "looked up once"
     );
 }
@@ -128,7 +145,7 @@ fn a_caller_twilio_never_listed_is_reported_once_a_poll_drops_them() {
     b.holding(Line::Main, "CA2", None, Some(1), Some(0)); // confirmed: its Enqueue action reports its end
     b.arrived(Line::Main, "CA3", Some("+3")); // still hearing the greeting
     b.main.backdate(Duration::from_secs(60), &["CA1", "CA2"]);
-    b.reconcile(poll(&[]), Instant::now());
+    b.reconcile(poll(&[]), b.now.instant);
     assert_eq!(
         places(&b),
         [("CA3".into(), 3)],
@@ -136,7 +153,7 @@ fn a_caller_twilio_never_listed_is_reported_once_a_poll_drops_them() {
     );
     assert_eq!(b.take_vanished(), ["CA1"]);
     assert!(b.take_vanished().is_empty(), "taken once");
-    b.reconcile(poll(&[]), Instant::now());
+    b.reconcile(poll(&[]), b.now.instant);
     assert!(
         b.take_vanished().is_empty(),
         "CA3 is within the grace period"
@@ -145,16 +162,16 @@ fn a_caller_twilio_never_listed_is_reported_once_a_poll_drops_them() {
 
 #[test]
 fn staleness_follows_the_poll() {
-    let mut b = Board::new("q", "q-s", 100, Duration::from_millis(50));
+    let mut b = Board::new("q", "q-s", 100, Duration::from_millis(50), start());
     assert!(!b.snapshot().stale);
     assert!(b.snapshot().updated_at.is_none());
-    b.reconcile(poll(&[]), Instant::now());
+    b.reconcile(poll(&[]), b.now.instant);
     assert!(!b.snapshot().stale);
     b.poll_failed();
     assert!(b.snapshot().stale);
-    b.reconcile(poll(&[]), Instant::now());
+    b.reconcile(poll(&[]), b.now.instant);
     assert!(!b.snapshot().stale);
-    std::thread::sleep(Duration::from_millis(60));
+    later(&mut b, 60);
     assert!(b.snapshot().stale, "too old counts as stale");
 }
 
@@ -162,12 +179,12 @@ fn staleness_follows_the_poll() {
 fn callers_hearing_the_greeting_survive_a_poll_that_cannot_see_them_yet() {
     let mut b = board();
     b.arrived(Line::Main, "CA1", Some("+1"));
-    std::thread::sleep(Duration::from_millis(2));
-    b.reconcile(poll(&[]), Instant::now());
+    later(&mut b, 2);
+    b.reconcile(poll(&[]), b.now.instant);
     assert_eq!(places(&b), [("CA1".into(), 1)], "still in the greeting");
-    b.reconcile(poll(&[("CA1", 1)]), Instant::now());
-    std::thread::sleep(Duration::from_millis(2));
-    b.reconcile(poll(&[]), Instant::now());
+    b.reconcile(poll(&[("CA1", 1)]), b.now.instant);
+    later(&mut b, 2);
+    b.reconcile(poll(&[]), b.now.instant);
     assert!(
         places(&b).is_empty(),
         "once Twilio listed them, a poll without them means gone"
@@ -224,7 +241,7 @@ fn a_screened_caller_moves_from_the_queue_to_the_screener_to_the_screened_queue(
     assert_eq!(card.notes.unwrap().name, "Bo");
     assert_eq!(card.screener.as_deref(), Some("sam"));
     // A poll that started before the move cannot put the caller back in the call-in queue.
-    let started = Instant::now() - Duration::from_secs(1);
+    let started = b.now.instant - Duration::from_secs(1);
     b.reconcile(poll(&[("CA1", 1), ("CA2", 2)]), started);
     assert_eq!(places(&b), [("CA1".into(), 1)]);
     assert_eq!(screened(&b), [("CA2".into(), 1)], "not yet confirmed, kept");

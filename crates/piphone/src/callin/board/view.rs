@@ -102,6 +102,11 @@ pub struct Snapshot {
 }
 
 impl Board {
+    /// How long ago `then` was, as the board's clock has it.
+    fn since(&self, then: std::time::Instant) -> std::time::Duration {
+        self.now.instant.saturating_duration_since(then)
+    }
+
     fn number(&self, sid: &str) -> Option<String> {
         self.numbers.get(sid).map(str::to_owned)
     }
@@ -116,7 +121,7 @@ impl Board {
             .map(|w| MemberView {
                 call_sid: w.call_sid.clone(),
                 position: w.position,
-                wait_seconds: w.wait_seconds + w.wait_as_of.elapsed().as_secs(),
+                wait_seconds: w.wait_seconds + self.since(w.wait_as_of).as_secs(),
                 from: self.number(&w.call_sid),
                 in_queue: w.confirmed,
                 caller: self.card(&w.call_sid),
@@ -126,7 +131,7 @@ impl Board {
 
     /// The picture now.
     pub fn snapshot(&self) -> Snapshot {
-        let age = self.confirmed.map(|(at, _)| at.elapsed());
+        let age = self.confirmed.map(|(at, _)| self.since(at));
         Snapshot {
             queue: self.main.name.clone(),
             size: self.main.len(),
@@ -146,7 +151,7 @@ impl Board {
                     call_sid: s.call_sid.clone(),
                     from: self.number(&s.call_sid),
                     screener: s.screener.clone(),
-                    seconds: s.since.elapsed().as_secs(),
+                    seconds: self.since(s.since).as_secs(),
                     connected: s.connected,
                     caller: self.card(&s.call_sid),
                 })
@@ -167,7 +172,7 @@ impl Board {
                 .map(|o| OnAirView {
                     call_sid: o.call_sid.clone(),
                     from: self.number(&o.call_sid),
-                    seconds: o.since.elapsed().as_secs(),
+                    seconds: self.since(o.since).as_secs(),
                     host: o.host.clone(),
                     caller: self.card(&o.call_sid),
                 })

@@ -17,7 +17,8 @@ use crate::state::AppState;
 /// Largest webhook body accepted. Twilio's voice webhooks are a few kilobytes.
 pub const MAX_BODY: usize = 64 * 1024;
 
-/// A verified Twilio webhook's form fields, in wire order (names may repeat).
+/// A verified Twilio webhook's form fields, in wire order (names may repeat), and the fields every handler
+/// reads, each read here once.
 #[derive(Debug, Clone)]
 pub struct TwilioForm {
     pub params: Vec<(String, String)>,
@@ -30,6 +31,38 @@ impl TwilioForm {
             .iter()
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
+    }
+
+    /// The call's `CallSid`, empty when Twilio sent none.
+    pub fn call_sid(&self) -> &str {
+        self.get("CallSid").unwrap_or("")
+    }
+
+    /// `From` as Twilio sent it (a phone number, `client:<identity>`, or empty).
+    pub fn from(&self) -> &str {
+        self.get("From").unwrap_or("")
+    }
+
+    /// The caller's `From` if it is a phone number (not `client:…`, not empty).
+    pub fn phone_from(&self) -> Option<&str> {
+        Some(self.from()).filter(|f| !f.is_empty() && !f.starts_with("client:"))
+    }
+
+    /// The identity of a browser phone's call (`From=client:<identity>`).
+    pub fn client_identity(&self) -> Option<&str> {
+        self.from().strip_prefix("client:")
+    }
+
+    /// A number field Twilio sends as text (`QueuePosition`, `QueueTime`).
+    pub fn number<T: std::str::FromStr>(&self, name: &str) -> Option<T> {
+        self.get(name).and_then(|v| v.trim().parse().ok())
+    }
+
+    /// Twilio's `DialCallStatus` (completed, busy, no-answer, failed, canceled), `completed` when absent.
+    pub fn dial_status(&self) -> &str {
+        self.get("DialCallStatus")
+            .filter(|s| !s.is_empty())
+            .unwrap_or("completed")
     }
 }
 
@@ -57,13 +90,6 @@ impl IntoResponse for WebhookRejection {
         tracing::warn!(%status, reason = %self, "webhook refused");
         (status, self.to_string()).into_response()
     }
-}
-
-/// The URL Twilio signed: public base (without trailing slash) + path + query as received.
-pub fn signed_url(state: &AppState, uri: &http::Uri) -> String {
-    let base = state.public_url.as_str().trim_end_matches('/');
-    let pq = uri.path_and_query().map(|pq| pq.as_str()).unwrap_or("/");
-    format!("{base}{pq}")
 }
 
 impl FromRequest<AppState> for TwilioForm {
@@ -120,7 +146,8 @@ fn verify(
 ) -> Result<TwilioForm, WebhookRejection> {
     let signature = signature.ok_or(WebhookRejection::Signature)?;
     let params = parse_form(body).map_err(|_| WebhookRejection::BadForm)?;
-    let url = signed_url(state, uri);
+    // The URL Twilio signed: public base + path + query as received.
+    let url = state.webhook_url(uri.path_and_query().map_or("/", |pq| pq.as_str()));
     let validator = RequestValidator::new(state.twilio.auth_token.expose());
     if validator.validate(&url, &params, signature, settings) {
         Ok(TwilioForm { params })

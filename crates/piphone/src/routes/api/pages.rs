@@ -5,11 +5,12 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use crate::auth::{CurrentUser, PageUser};
+use super::extract::{CurrentUser, PageUser};
 use crate::error::AppError;
 use crate::state::AppState;
 
-fn page(name: &str) -> Response {
+/// An embedded page, or 404 when the build lacks it.
+pub(super) fn page(name: &str) -> Response {
     crate::assets::page(name).unwrap_or_else(|| AppError::NotFound.into_response())
 }
 

@@ -7,7 +7,8 @@ use http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::auth::{AdminUser, PageUser, password};
+use super::extract::{AdminPage, AdminUser};
+use crate::auth::password;
 use crate::domain::{Role, Username};
 use crate::error::AppError;
 use crate::error::JsonBody;
@@ -15,11 +16,8 @@ use crate::state::AppState;
 use crate::store::{NewUser, StoreError};
 
 /// `GET /admin`: the admin page (users, refusals). Non-admins are sent to the phone.
-pub async fn admin_page(PageUser(user): PageUser) -> Response {
-    if !user.role.is_admin() {
-        return axum::response::Redirect::to("/").into_response();
-    }
-    crate::assets::page("admin").unwrap_or_else(|| AppError::NotFound.into_response())
+pub async fn admin_page(_admin: AdminPage) -> Response {
+    super::pages::page("admin")
 }
 
 pub async fn list_users(

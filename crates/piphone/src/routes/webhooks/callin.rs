@@ -1,36 +1,28 @@
-//! The call-in's Twilio webhooks: the station number, hold, leaving the queue, going on the air, and the host's
-//! line that takes callers one after another. Each takes a [`TwilioForm`] (signature checked first) and feeds
-//! what Twilio says into the queue hub, so every console sees it at once.
+//! The station number's webhooks: the call to the station (into the call-in queue, or ringing hosts' browsers),
+//! hold, leaving the queue, going on the air. Each feeds what Twilio says into the queue hub, so every console
+//! sees it at once.
 
 use axum::extract::{Query, State};
 use axum::response::Response;
 use serde::Deserialize;
 use twilio::rest::{CallUpdate, Method};
+use twilio::twiml::{Client, Dial, VoiceResponse};
 
-use super::voice::{client_user, refuse, ring_browsers, twiml};
+use super::{TwilioForm, active_user, refuse, twiml};
 use crate::call_log;
-use crate::callin::board::{HostTake, PickHold};
+use crate::callin::board::PickHold;
 use crate::callin::poller::recall;
 use crate::callin::{Line, twiml as say};
+use crate::domain::Role;
 use crate::settings::IncomingMode;
 use crate::state::AppState;
-use crate::store::{CallKind, NewCall, User};
-use crate::webhook::TwilioForm;
+use crate::store::{CallKind, NewCall};
 
-fn call_sid(form: &TwilioForm) -> &str {
-    form.get("CallSid").unwrap_or("")
-}
+/// The Dial action of station calls that ring browsers.
+pub const RING_ENDED_PATH: &str = "/voice/ring-ended";
 
-/// A number field Twilio sends as text (`QueuePosition`, `QueueTime`).
-fn number<T: std::str::FromStr>(form: &TwilioForm, name: &str) -> Option<T> {
-    form.get(name).and_then(|v| v.trim().parse().ok())
-}
-
-/// A caller's `From` if it is a phone number (not `client:…`, not empty).
-fn phone_from(form: &TwilioForm) -> Option<&str> {
-    form.get("From")
-        .filter(|f| !f.is_empty() && !f.starts_with("client:"))
-}
+/// Twilio's `<Dial>` rings at most ten nouns at once.
+const MAX_CLIENTS_RUNG: usize = 10;
 
 /// Whether the caller's number (E.164) is on the ban list. A store failure lets the call through (logged): a
 /// broken disk should not silence the phone-in.
@@ -44,24 +36,24 @@ async fn is_banned(state: &AppState, number: &str) -> bool {
 /// `POST /voice/incoming`, the station number's Voice URL. Banned numbers are rejected unanswered; then, by
 /// `PIPHONE_INCOMING_MODE`, the caller joins the call-in queue (`queue`, the default) or online hosts' browsers
 /// ring (`ring`).
-#[tracing::instrument(skip_all, fields(call_sid = call_sid(&form)))]
+#[tracing::instrument(skip_all, fields(call_sid = form.call_sid()))]
 pub async fn station_call(State(state): State<AppState>, form: TwilioForm) -> Response {
-    let number = call_log::caller_number(&state, form.get("From").unwrap_or(""));
+    let number = call_log::caller_number(&state.policy, form.from());
     let kind = match state.settings.callin.incoming_mode {
         IncomingMode::Ring => CallKind::Incoming,
         IncomingMode::Queue => CallKind::Queue,
     };
-    if phone_from(&form).is_some() && is_banned(&state, &number).await {
+    if form.phone_from().is_some() && is_banned(&state, &number).await {
         tracing::info!(from = number, "call from a banned number rejected");
-        let call = NewCall::now(call_sid(&form), kind, &number, "banned");
-        call_log::started(&state, call.detail("on the ban list").ended()).await;
+        let call = NewCall::now(form.call_sid(), kind, &number, "banned");
+        call_log::started(&state.store, call.detail("on the ban list").ended()).await;
         state
             .callin
-            .update(|b| b.refused(call_sid(&form), &number, "banned"));
+            .update(|b| b.refused(form.call_sid(), &number, "banned"));
         return twiml(say::refuse_banned());
     }
     match state.settings.callin.incoming_mode {
-        IncomingMode::Ring => ring_browsers(State(state), form).await,
+        IncomingMode::Ring => ring_browsers(&state, &form, &number).await,
         IncomingMode::Queue => enqueue_caller(&state, &form, &number).await,
     }
 }
@@ -69,8 +61,8 @@ pub async fn station_call(State(state): State<AppState>, form: TwilioForm) -> Re
 /// Greets the caller and puts them in the call-in queue, unless it is full.
 async fn enqueue_caller(state: &AppState, form: &TwilioForm, number: &str) -> Response {
     let settings = &state.settings.callin;
-    let sid = call_sid(form);
-    let from = phone_from(form);
+    let sid = form.call_sid();
+    let from = form.phone_from();
     let joined = state.callin.update(|b| {
         if b.size() >= settings.max_size as usize {
             return false;
@@ -83,11 +75,15 @@ async fn enqueue_caller(state: &AppState, form: &TwilioForm, number: &str) -> Re
     if !joined {
         tracing::info!(from = from.unwrap_or(""), "call-in queue full");
         let call = NewCall::now(sid, CallKind::Queue, number, "queue-full");
-        call_log::started(state, call.ended()).await;
+        call_log::started(&state.store, call.ended()).await;
         return twiml(say::lines_full());
     }
     tracing::info!(from = from.unwrap_or(""), "caller joins the call-in queue");
-    call_log::started(state, NewCall::now(sid, CallKind::Queue, number, "waiting")).await;
+    call_log::started(
+        &state.store,
+        NewCall::now(sid, CallKind::Queue, number, "waiting"),
+    )
+    .await;
     if from.is_some() && !sid.is_empty() {
         // Returning callers are flagged while their greeting plays.
         recall(&state.callin, &state.store, sid, number).await;
@@ -97,7 +93,7 @@ async fn enqueue_caller(state: &AppState, form: &TwilioForm, number: &str) -> Re
 
 /// `POST /voice/wait`, the `<Enqueue waitUrl>`: the caller's place (every `PIPHONE_QUEUE_ANNOUNCE_EVERY`
 /// rounds), then hold music. Twilio's `QueuePosition` and `QueueTime` go to the consoles.
-#[tracing::instrument(skip_all, fields(call_sid = call_sid(&form)))]
+#[tracing::instrument(skip_all, fields(call_sid = form.call_sid()))]
 pub async fn hold(
     State(state): State<AppState>,
     Query(query): Query<LineQuery>,
@@ -114,16 +110,16 @@ pub async fn hold(
         QueueKind::Pick(host) => return hold_picked(&state, &form, &host, &music),
         QueueKind::Line(line) => line,
     };
-    let position: Option<u32> = number(&form, "QueuePosition");
-    let queue_time: Option<u64> = number(&form, "QueueTime");
+    let position: Option<u32> = form.number("QueuePosition");
+    let queue_time: Option<u64> = form.number("QueueTime");
     let round = state.callin.update(|b| {
         if let Some(q) = form.get("QueueSid").filter(|q| !q.is_empty()) {
             b.learn_queue_sid(line, Some(q));
         }
         b.holding(
             line,
-            call_sid(&form),
-            phone_from(&form),
+            form.call_sid(),
+            form.phone_from(),
             position,
             queue_time,
         )
@@ -137,7 +133,7 @@ pub async fn hold(
 /// redirect to `/voice/next`, which dials this queue); if the host's line is gone, the caller leaves for the
 /// screened queue.
 fn hold_picked(state: &AppState, form: &TwilioForm, host: &str, music: &url::Url) -> Response {
-    let sid = call_sid(form);
+    let sid = form.call_sid();
     match state.callin.update(|b| b.pick_hold(sid, host)) {
         PickHold::Leave => {
             tracing::info!(host, "chosen caller not taken; back to the screened queue");
@@ -163,20 +159,20 @@ fn hold_picked(state: &AppState, form: &TwilioForm, host: &str, music: &url::Url
 
 /// `POST /voice/left`, the `<Enqueue action>`: why (`QueueResult`) and after how long (`QueueTime`) the caller
 /// left. A caller dropped from the air by Next continues here, so they hear a goodbye, not silence.
-#[tracing::instrument(skip_all, fields(call_sid = call_sid(&form)))]
+#[tracing::instrument(skip_all, fields(call_sid = form.call_sid()))]
 pub async fn left_queue(
     State(state): State<AppState>,
     Query(query): Query<LineQuery>,
     form: TwilioForm,
 ) -> Response {
     let result = form.get("QueueResult").unwrap_or("unknown");
-    let queue_time: u64 = number(&form, "QueueTime").unwrap_or(0);
+    let queue_time: u64 = form.number("QueueTime").unwrap_or(0);
     tracing::info!(
         result,
         queue_seconds = queue_time,
         "caller left the call-in queue"
     );
-    let sid = call_sid(&form);
+    let sid = form.call_sid();
     let line = match query.queue() {
         QueueKind::Pick(_) if matches!(result, "leave" | "redirected") => {
             state.callin.update(|b| b.pick_returned(sid));
@@ -189,54 +185,22 @@ pub async fn left_queue(
         .callin
         .update(|b| b.left(line, sid, result, queue_time));
     if let Some(outcome) = call_log::queue_outcome(result) {
-        call_log::ended(&state, sid, outcome, Some(result)).await;
+        call_log::ended(&state.store, sid, outcome, Some(result)).await;
     }
     twiml(say::goodbye(result))
 }
 
 /// `POST /voice/on-air`, the `<Queue url>`: requested for the caller just taken off the queue (with
 /// `DequeingCallSid`, the host's call). Marks them on the air.
-#[tracing::instrument(skip_all, fields(call_sid = call_sid(&form)))]
+#[tracing::instrument(skip_all, fields(call_sid = form.call_sid()))]
 pub async fn on_air(State(state): State<AppState>, form: TwilioForm) -> Response {
     let host_call = form.get("DequeingCallSid").filter(|s| !s.is_empty());
     let host = state
         .callin
-        .update(|b| b.on_air(call_sid(&form), phone_from(&form), host_call));
+        .update(|b| b.on_air(form.call_sid(), form.phone_from(), host_call));
     tracing::info!(host_call = host_call.unwrap_or(""), "caller on the air");
-    call_log::on_air(&state, call_sid(&form), host.as_deref()).await;
+    call_log::on_air(&state.store, form.call_sid(), host.as_deref()).await;
     twiml(say::on_air())
-}
-
-/// `POST /voice` with a `Queue` parameter: a host's browser takes calls. Only hosts and admins, and only the
-/// configured queue; anyone else hears why and is hung up.
-pub fn take_calls(state: &AppState, user: &User, queue: &str, form: &TwilioForm) -> Response {
-    if !user.role.can_take_calls() {
-        tracing::warn!(user = %user.username, "take calls refused: not a host");
-        return refuse("This account may not take calls from the queue. Goodbye.");
-    }
-    let settings = &state.settings.callin;
-    if queue != settings.queue || settings.incoming_mode != IncomingMode::Queue {
-        tracing::warn!(user = %user.username, queue, "take calls refused: not the call-in queue");
-        return refuse("There is no such call-in queue. Goodbye.");
-    }
-    tracing::info!(user = %user.username, "host takes calls");
-    let next = state.callin.update(|b| {
-        b.host_call(call_sid(form), &user.username);
-        b.host_next(&user.username)
-    });
-    take_from(state, user, next, true)
-}
-
-/// The host's line dials the queue to take from (the caller they chose, then screened callers, then the
-/// call-in queue: [`crate::callin::board::Board::host_next`]), or waits for callers.
-fn take_from(state: &AppState, host: &User, next: Option<HostTake>, first_idle: bool) -> Response {
-    let settings = &state.settings.callin;
-    match next {
-        Some(HostTake::Picked) => twiml(say::take_next(&settings.pick_queue(host.id))),
-        Some(HostTake::Queue(Line::Screened)) => twiml(say::take_next(&settings.screened_queue())),
-        Some(HostTake::Queue(Line::Main)) => twiml(say::take_next(&settings.queue)),
-        None => twiml(say::wait_for_callers(first_idle)),
-    }
 }
 
 /// Which queue a hold or leave webhook is about: piphone adds `?line=screened` to the screened queue's URLs
@@ -261,35 +225,52 @@ impl LineQuery {
     }
 }
 
-#[derive(Debug, Deserialize)]
-pub struct NextQuery {
-    /// Set on the idle loop's own redirects (nobody was waiting last time).
-    idle: Option<String>,
+/// `/voice/incoming` with `PIPHONE_INCOMING_MODE=ring`: ring the browsers of online users who may take calls.
+async fn ring_browsers(state: &AppState, form: &TwilioForm, number: &str) -> Response {
+    let mut takers = Vec::new();
+    for identity in state.presence.online() {
+        if let Some(user) =
+            active_user(state, &identity, Role::can_take_calls, "/voice/incoming").await
+        {
+            takers.push(user.username);
+        }
+        if takers.len() == MAX_CLIENTS_RUNG {
+            break;
+        }
+    }
+    let call_sid = form.call_sid();
+    if takers.is_empty() {
+        let call = NewCall::now(call_sid, CallKind::Incoming, number, "missed");
+        call_log::started(&state.store, call.detail("nobody online").ended()).await;
+        return refuse(
+            "Nobody is available to take your call right now. Please try again later. Goodbye.",
+        );
+    }
+    call_log::started(
+        &state.store,
+        NewCall::now(call_sid, CallKind::Incoming, number, "ringing"),
+    )
+    .await;
+    let mut dial = Dial::new().timeout(30).action(RING_ENDED_PATH);
+    if let Some(from) = form.get("From").filter(|f| f.starts_with('+')) {
+        dial = dial.caller_id(from);
+    }
+    for identity in &takers {
+        dial = dial.client(Client::new(identity));
+    }
+    tracing::info!(from = form.from(), rung = takers.len(), "incoming call");
+    twiml(VoiceResponse::new().dial(dial))
 }
 
-/// `POST /voice/next`, the host's `<Dial action>`: the last caller was dropped (`*`) or hung up, or nobody
-/// was waiting. Dials the queue again when someone waits; otherwise keeps the host's line open and looks again.
-/// The host is checked again each time, so a demoted or disabled user's line ends here.
-#[tracing::instrument(skip_all, fields(call_sid = call_sid(&form)))]
-pub async fn next_caller(
-    State(state): State<AppState>,
-    Query(query): Query<NextQuery>,
-    form: TwilioForm,
-) -> Response {
-    let sid = call_sid(&form);
-    let host = client_user(&state, &form).await;
-    let Some(host) = host.filter(|u| u.role.can_take_calls()) else {
-        state.callin.update(|b| b.host_gone(sid));
-        return refuse("This account may not take calls from the queue. Goodbye.");
+/// `POST /voice/ring-ended`, the Dial `action` of a station call that rang browsers: answered or missed.
+#[tracing::instrument(skip_all, fields(call_sid = form.call_sid()))]
+pub async fn ring_ended(State(state): State<AppState>, form: TwilioForm) -> Response {
+    let status = form.dial_status();
+    let outcome = if status == "completed" {
+        "answered"
+    } else {
+        "missed"
     };
-    if form.get("CallStatus") == Some("completed") {
-        state.callin.update(|b| b.host_gone(sid));
-        return twiml(twilio::twiml::VoiceResponse::new().hangup());
-    }
-    let next = state.callin.update(|b| {
-        b.host_moved_on(sid);
-        b.host_call(sid, &host.username);
-        b.host_next(&host.username)
-    });
-    take_from(&state, &host, next, query.idle.is_none())
+    call_log::ended(&state.store, form.call_sid(), outcome, Some(status)).await;
+    twiml(VoiceResponse::new().hangup())
 }

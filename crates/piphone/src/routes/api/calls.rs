@@ -4,17 +4,16 @@
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::response::{Html, IntoResponse, Response};
-use http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
-use crate::auth::{CurrentUser, PageUser};
+use super::extract::{CallLogPage, LogReader, Screener};
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::store::{CallEntry, CallFilter, CallKind, User};
+use crate::store::{CallEntry, CallFilter, CallKind};
 
 /// Rows per page of `/api/calls`, at most.
 const MAX_PAGE: i64 = 1000;
@@ -22,19 +21,6 @@ const MAX_PAGE: i64 = 1000;
 const MAX_EXPORT: i64 = 100_000;
 /// Earlier calls shown with a caller's history.
 const HISTORY_CALLS: i64 = 20;
-
-const LOG_READERS_ONLY: &str = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
-<title>Call log - piphone</title><link rel=\"stylesheet\" href=\"/static/app.css\"></head><body><main>\
-<h1>The call log is for hosts and admins</h1><p>Go back to <a href=\"/console\">the console</a> or \
-<a href=\"/\">the phone</a>.</p></main></body></html>";
-
-fn log_reader(user: &User) -> Result<(), AppError> {
-    if user.role.can_read_call_log() {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden)
-    }
-}
 
 /// What the page and the export filter by.
 #[derive(Debug, Default, Deserialize)]
@@ -66,20 +52,16 @@ impl LogQuery {
 }
 
 /// `GET /calls`: the call log page.
-pub async fn calls_page(PageUser(user): PageUser) -> Response {
-    if !user.role.can_read_call_log() {
-        return (StatusCode::FORBIDDEN, Html(LOG_READERS_ONLY)).into_response();
-    }
-    crate::assets::page("calls").unwrap_or_else(|| AppError::NotFound.into_response())
+pub async fn calls_page(_user: CallLogPage) -> Response {
+    super::pages::page("calls")
 }
 
 /// `GET /api/calls?q=&kind=&limit=&offset=`: log rows, newest first.
 pub async fn list_calls(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    _user: LogReader,
     Query(query): Query<LogQuery>,
 ) -> Result<Json<Value>, AppError> {
-    log_reader(&user)?;
     let filter = query.filter(200, MAX_PAGE)?;
     let calls = state.store.list_calls(&filter).await?;
     Ok(Json(json!({
@@ -91,10 +73,9 @@ pub async fn list_calls(
 /// `GET /calls.csv?q=&kind=`: the log as CSV, with spreadsheet formulas neutralised.
 pub async fn calls_csv(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    LogReader(user): LogReader,
     Query(query): Query<LogQuery>,
 ) -> Result<Response, AppError> {
-    log_reader(&user)?;
     let filter = query.filter(MAX_EXPORT, MAX_EXPORT)?;
     let calls = state.store.list_calls(&filter).await?;
     tracing::info!(user = %user.username, rows = calls.len(), "call log exported");
@@ -112,13 +93,10 @@ pub async fn calls_csv(
 /// `GET /api/callers/{number}`: what the station knows about a number (screeners, hosts, admins).
 pub async fn caller_history(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    _user: Screener,
     Path(number): Path<String>,
 ) -> Result<Json<Value>, AppError> {
-    if !user.role.can_screen() {
-        return Err(AppError::Forbidden);
-    }
-    let number = crate::call_log::caller_number(&state, &number);
+    let number = crate::call_log::caller_number(&state.policy, &number);
     let history = state.store.history(&number, None).await?;
     let calls = state
         .store

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use twilio::rest::{CallUpdate, MemberRef, Method, RestError};
 
-use crate::auth::CurrentUser;
+use super::extract::{QueueWatcher, Screener};
 use crate::call_log;
 use crate::callin::board::ScreenRefusal;
 use crate::callin::{Line, Place, twiml as paths};
@@ -22,19 +22,11 @@ use crate::store::User;
 /// Longest console message, in characters.
 const MAX_MESSAGE: usize = 500;
 
-fn screener(user: &User) -> Result<(), AppError> {
-    if user.role.can_screen() {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden)
-    }
-}
-
 pub(super) fn upstream(e: RestError) -> AppError {
     if e.status() == Some(404) {
         AppError::NotFound
     } else {
-        AppError::Upstream(e.to_string())
+        AppError::Upstream(e)
     }
 }
 
@@ -49,11 +41,7 @@ pub(super) async fn queue_sid(state: &AppState, line: Line) -> Result<String, Ap
     if let Some(sid) = known {
         return Ok(sid);
     }
-    let queues = state
-        .rest
-        .list_queues()
-        .await
-        .map_err(|e| AppError::Upstream(e.to_string()))?;
+    let queues = state.rest.list_queues().await.map_err(AppError::Upstream)?;
     let sid = queues
         .into_iter()
         .find(|q| q.friendly_name.as_deref() == Some(name.as_str()))
@@ -69,10 +57,9 @@ pub(super) async fn queue_sid(state: &AppState, line: Line) -> Result<String, Ap
 /// which rings this user's browser.
 pub async fn screen(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    Screener(user): Screener,
     JsonBody(req): JsonBody<CallRequest>,
 ) -> Result<Json<Value>, AppError> {
-    screener(&user)?;
     let sid = req.call_sid;
     state
         .callin
@@ -136,10 +123,9 @@ async fn keep_notes(
 /// with a screener, screened or on the air).
 pub async fn save_notes(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    Screener(user): Screener,
     JsonBody(req): JsonBody<NotesRequest>,
 ) -> Result<Json<Value>, AppError> {
-    screener(&user)?;
     keep_notes(&state, &user, &req.call_sid, &req.notes).await?;
     Ok(Json(json!({ "saved": req.call_sid })))
 }
@@ -156,10 +142,9 @@ pub struct ReadyRequest {
 /// redirects their call to `/voice/screened`; the screener's leg ends.
 pub async fn ready(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    Screener(user): Screener,
     JsonBody(req): JsonBody<ReadyRequest>,
 ) -> Result<Json<Value>, AppError> {
-    screener(&user)?;
     let sid = req.call_sid;
     if let Some(notes) = &req.notes {
         keep_notes(&state, &user, &sid, notes).await?;
@@ -179,7 +164,7 @@ pub async fn ready(
         .await
         .map_err(upstream)?;
     state.callin.update(|b| b.ready(&sid));
-    call_log::progress(&state, &sid, "screened").await;
+    call_log::progress(&state.store, &sid, "screened").await;
     tracing::info!(user = %user.username, call_sid = %sid, "caller ready for air");
     Ok(Json(json!({ "screened": sid })))
 }
@@ -203,20 +188,19 @@ async fn end_caller(
     match state.rest.end_call(sid).await {
         Ok(_) => {}
         Err(e) if e.status() == Some(404) => {}
-        Err(e) => return Err(AppError::Upstream(e.to_string())),
+        Err(e) => return Err(AppError::Upstream(e)),
     }
     state.callin.update(|b| b.depart(sid, result, 0));
-    call_log::ended(state, sid, result, Some(detail)).await;
+    call_log::ended(&state.store, sid, result, Some(detail)).await;
     Ok(())
 }
 
 /// `POST /api/callin/drop {call_sid}`: end a waiting or screened caller's call.
 pub async fn drop_caller(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    Screener(user): Screener,
     JsonBody(req): JsonBody<CallRequest>,
 ) -> Result<Json<Value>, AppError> {
-    screener(&user)?;
     let detail = format!("dropped by {}", user.username);
     end_caller(&state, &req.call_sid, "dropped", &detail).await?;
     tracing::info!(user = %user.username, call_sid = %req.call_sid, "caller dropped");
@@ -234,10 +218,9 @@ pub struct BanRequest {
 /// is answered) and end this call, unless it is on the air.
 pub async fn ban_caller(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    Screener(user): Screener,
     JsonBody(req): JsonBody<BanRequest>,
 ) -> Result<Json<Value>, AppError> {
-    screener(&user)?;
     let sid = req.call_sid;
     let reason: String = req
         .reason
@@ -285,12 +268,9 @@ pub struct MessageRequest {
 /// with the next `/events` picture.
 pub async fn send_message(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    QueueWatcher(user): QueueWatcher,
     JsonBody(req): JsonBody<MessageRequest>,
 ) -> Result<Json<Value>, AppError> {
-    if !user.role.can_view_queue() {
-        return Err(AppError::Forbidden);
-    }
     let text: String = req
         .text
         .trim()

@@ -8,17 +8,16 @@ use std::time::Duration;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
+use axum::response::Response;
 use axum::response::sse::{Event, KeepAlive, Sse};
-use axum::response::{Html, IntoResponse, Response};
 use futures_util::{Stream, StreamExt};
-use http::StatusCode;
 use serde::Deserialize;
 use serde_json::json;
 use tokio_stream::wrappers::WatchStream;
 
 use twilio::rest::{MemberRef, Method};
 
-use crate::auth::{CurrentUser, PageUser};
+use super::extract::{ConsolePage, Host, QueueWatcher};
 use crate::callin::board::ScreenRefusal;
 use crate::callin::{Snapshot, twiml as say};
 use crate::error::AppError;
@@ -27,35 +26,16 @@ use crate::state::AppState;
 /// How often an idle `/events` stream sends a comment, so proxies keep it open.
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
-const HOSTS_ONLY: &str = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
-<title>Console - piphone</title><link rel=\"stylesheet\" href=\"/static/app.css\"></head><body><main>\
-<h1>The call-in console is for hosts and screeners</h1><p>Ask an admin to make your account a host or a \
-screener, or go back to \
-<a href=\"/\">the phone</a>.</p></main></body></html>";
-
 /// `GET /console`: the console for hosts, screeners and admins; a polite page for anyone else.
-pub async fn console_page(PageUser(user): PageUser) -> Response {
-    if !user.role.can_view_queue() {
-        return (StatusCode::FORBIDDEN, Html(HOSTS_ONLY)).into_response();
-    }
-    crate::assets::page("console").unwrap_or_else(|| AppError::NotFound.into_response())
-}
-
-/// A user who may watch the queue (hosts, admins, screeners).
-fn watcher(user: &crate::store::User) -> Result<(), AppError> {
-    if user.role.can_view_queue() {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden)
-    }
+pub async fn console_page(_user: ConsolePage) -> Response {
+    super::pages::page("console")
 }
 
 /// `GET /queue-status`: the queue now.
 pub async fn queue_status(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    _user: QueueWatcher,
 ) -> Result<Json<Snapshot>, AppError> {
-    watcher(&user)?;
     Ok(Json(state.callin.snapshot()))
 }
 
@@ -64,13 +44,12 @@ pub async fn queue_status(
 /// Streams end when the server shuts down.
 pub async fn events(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
-) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, AppError> {
-    watcher(&user)?;
+    _user: QueueWatcher,
+) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     let stream = WatchStream::new(state.callin.subscribe())
         .map(|json| Ok(Event::default().event("queue").data(&*json)))
         .take_until(state.callin.closed());
-    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(KEEP_ALIVE)))
+    Sse::new(stream).keep_alive(KeepAlive::new().interval(KEEP_ALIVE))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -83,12 +62,9 @@ struct HangupRequest {
 /// own line then continues at `/voice/next`, which takes the next caller.
 pub async fn hangup_caller(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    Host(user): Host,
     body: Bytes,
 ) -> Result<Json<serde_json::Value>, AppError> {
-    if !user.role.can_take_calls() {
-        return Err(AppError::Forbidden);
-    }
     let request: HangupRequest = if body.iter().all(u8::is_ascii_whitespace) {
         HangupRequest::default()
     } else {
@@ -106,7 +82,7 @@ pub async fn hangup_caller(
         .rest
         .end_call(&sid)
         .await
-        .map_err(|e| AppError::Upstream(e.to_string()))?;
+        .map_err(AppError::Upstream)?;
     Ok(Json(json!({ "ended": sid })))
 }
 
@@ -116,12 +92,9 @@ pub async fn hangup_caller(
 /// `/voice/next`, which dials that queue (the caller on the air before hears the usual goodbye).
 pub async fn take_caller(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    Host(user): Host,
     body: Bytes,
 ) -> Result<Json<serde_json::Value>, AppError> {
-    if !user.role.can_take_calls() {
-        return Err(AppError::Forbidden);
-    }
     let request: TakeRequest =
         serde_json::from_slice(&body).map_err(|e| AppError::BadRequest(e.to_string()))?;
     let sid = request.call_sid;

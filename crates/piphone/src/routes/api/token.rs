@@ -7,7 +7,7 @@ use axum::extract::State;
 use serde::Serialize;
 use twilio::token::{AccessToken, VoiceGrant};
 
-use crate::auth::CurrentUser;
+use super::extract::CurrentUser;
 use crate::error::AppError;
 use crate::state::AppState;
 

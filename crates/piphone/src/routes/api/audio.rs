@@ -3,9 +3,9 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 
-use crate::auth::{CurrentUser, PageUser};
+use super::extract::{CurrentUser, PageUser};
 use crate::error::AppError;
 use crate::error::JsonBody;
 use crate::state::AppState;
@@ -17,7 +17,7 @@ const MAX_LABEL: usize = 200;
 
 /// `GET /settings`: the audio settings page.
 pub async fn settings_page(_user: PageUser) -> Response {
-    crate::assets::page("settings").unwrap_or_else(|| AppError::NotFound.into_response())
+    super::pages::page("settings")
 }
 
 /// `GET /api/me/audio`: the signed-in user's chosen devices (`null`: the browser's default).

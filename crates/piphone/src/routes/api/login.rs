@@ -20,7 +20,7 @@ pub struct LoginForm {
 }
 
 pub async fn login_page() -> Response {
-    crate::assets::page("login").unwrap_or_else(|| AppError::NotFound.into_response())
+    super::pages::page("login")
 }
 
 /// `POST /login`: the same answer for an unknown user and a wrong password, in about the same time.

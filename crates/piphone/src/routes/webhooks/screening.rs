@@ -10,20 +10,11 @@ use axum::response::Response;
 use serde::Deserialize;
 use twilio::twiml::VoiceResponse;
 
-use super::voice::twiml;
+use super::{TwilioForm, active_user, twiml};
 use crate::call_log;
 use crate::callin::{Line, Place, twiml as say};
+use crate::domain::Role;
 use crate::state::AppState;
-use crate::webhook::TwilioForm;
-
-fn call_sid(form: &TwilioForm) -> &str {
-    form.get("CallSid").unwrap_or("")
-}
-
-fn phone_from(form: &TwilioForm) -> Option<&str> {
-    form.get("From")
-        .filter(|f| !f.is_empty() && !f.starts_with("client:"))
-}
 
 #[derive(Debug, Deserialize)]
 pub struct ScreenQuery {
@@ -33,23 +24,18 @@ pub struct ScreenQuery {
 
 /// `POST /voice/screen?screener=<identity>`: the caller, just dequeued for screening, rings the screener's
 /// browser. A screener who may no longer screen (disabled, demoted) sends the caller back in line.
-#[tracing::instrument(skip_all, fields(call_sid = call_sid(&form)))]
+#[tracing::instrument(skip_all, fields(call_sid = form.call_sid()))]
 pub async fn ring_screener(
     State(state): State<AppState>,
     Query(query): Query<ScreenQuery>,
     form: TwilioForm,
 ) -> Response {
-    let sid = call_sid(&form);
+    let sid = form.call_sid();
     let screener = query.screener.unwrap_or_default();
-    let allowed = match state.store.user_by_name(&screener).await {
-        Ok(Some(user)) => !user.disabled && user.role.can_screen(),
-        Ok(None) => false,
-        Err(e) => {
-            tracing::error!(error = %e, "user lookup failed in /voice/screen");
-            false
-        }
-    };
-    if !allowed {
+    if active_user(&state, &screener, Role::can_screen, "/voice/screen")
+        .await
+        .is_none()
+    {
         tracing::warn!(
             screener,
             "screening refused: not a screener; caller back in line"
@@ -59,17 +45,17 @@ pub async fn ring_screener(
     }
     state
         .callin
-        .update(|b| b.screening_connected(sid, phone_from(&form), &screener));
-    call_log::screener(&state, sid, &screener).await;
+        .update(|b| b.screening_connected(sid, form.phone_from(), &screener));
+    call_log::screener(&state.store, sid, &screener).await;
     tracing::info!(screener, "caller put through to the screener");
     twiml(say::ring_screener(&screener, sid))
 }
 
 /// `POST /voice/screen-ended`, the screener's `<Dial action>`: the screener's browser did not answer, or the
 /// call with the screener ended without a decision (the caller goes back in line), or the caller hung up.
-#[tracing::instrument(skip_all, fields(call_sid = call_sid(&form)))]
+#[tracing::instrument(skip_all, fields(call_sid = form.call_sid()))]
 pub async fn screen_ended(State(state): State<AppState>, form: TwilioForm) -> Response {
-    let sid = call_sid(&form);
+    let sid = form.call_sid();
     let dial = form.get("DialCallStatus").unwrap_or("");
     if form.get("CallStatus") == Some("completed") {
         let was_screening = state.callin.update(|b| {
@@ -80,7 +66,13 @@ pub async fn screen_ended(State(state): State<AppState>, form: TwilioForm) -> Re
             screening
         });
         if was_screening {
-            call_log::ended(&state, sid, "abandoned", Some("hung up while screened")).await;
+            call_log::ended(
+                &state.store,
+                sid,
+                "abandoned",
+                Some("hung up while screened"),
+            )
+            .await;
         }
         return twiml(VoiceResponse::new().hangup());
     }
@@ -89,17 +81,17 @@ pub async fn screen_ended(State(state): State<AppState>, form: TwilioForm) -> Re
         "screening ended without a decision; caller back in line"
     );
     state.callin.update(|b| b.back_in_line(sid));
-    call_log::progress(&state, sid, "waiting").await;
+    call_log::progress(&state.store, sid, "waiting").await;
     twiml(say::back_in_line(&state.settings.callin))
 }
 
 /// `POST /voice/screened`: a screened caller, redirected here by "Ready for air", joins the screened queue.
-#[tracing::instrument(skip_all, fields(call_sid = call_sid(&form)))]
+#[tracing::instrument(skip_all, fields(call_sid = form.call_sid()))]
 pub async fn enqueue_screened(State(state): State<AppState>, form: TwilioForm) -> Response {
-    let sid = call_sid(&form);
+    let sid = form.call_sid();
     state.callin.update(|b| {
         b.ready(sid);
-        b.arrived(Line::Screened, sid, phone_from(&form));
+        b.arrived(Line::Screened, sid, form.phone_from());
     });
     twiml(say::enqueue_screened(&state.settings.callin))
 }
@@ -112,25 +104,20 @@ pub struct HostQuery {
 
 /// `POST /voice/picked?host=<identity>`: a caller the host chose ("Take"), dequeued here, waits a moment in the
 /// host's own queue until the host's line takes them. A host who may no longer take calls sends them back.
-#[tracing::instrument(skip_all, fields(call_sid = call_sid(&form)))]
+#[tracing::instrument(skip_all, fields(call_sid = form.call_sid()))]
 pub async fn enqueue_picked(
     State(state): State<AppState>,
     Query(query): Query<HostQuery>,
     form: TwilioForm,
 ) -> Response {
-    let sid = call_sid(&form);
-    let host = match state
-        .store
-        .user_by_name(query.host.as_deref().unwrap_or(""))
-        .await
-    {
-        Ok(Some(user)) if !user.disabled && user.role.can_take_calls() => Some(user),
-        Ok(_) => None,
-        Err(e) => {
-            tracing::error!(error = %e, "user lookup failed in /voice/picked");
-            None
-        }
-    };
+    let sid = form.call_sid();
+    let host = active_user(
+        &state,
+        query.host.as_deref().unwrap_or(""),
+        Role::can_take_calls,
+        "/voice/picked",
+    )
+    .await;
     let settings = &state.settings.callin;
     let picked = host.and_then(|h| say::enqueue_picked(&settings.pick_queue(h.id), &h.username));
     match picked {

@@ -11,11 +11,12 @@ use http::request::Parts;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::auth::{CurrentUser, session};
+use crate::auth::session;
 use crate::error::AppError;
 use crate::error::JsonBody;
 use crate::kiosk::hub::PageEvent;
 use crate::kiosk::messages::{Outcome, PageReport};
+use crate::routes::api::extract::CurrentUser;
 use crate::state::AppState;
 use crate::store::{KioskOptions, User};
 

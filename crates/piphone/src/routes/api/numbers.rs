@@ -5,7 +5,7 @@ use axum::extract::{Query, State};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::auth::CurrentUser;
+use super::extract::CurrentUser;
 use crate::state::AppState;
 
 #[derive(Deserialize)]
