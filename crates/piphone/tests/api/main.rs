@@ -4,6 +4,7 @@ mod admin;
 mod audio;
 mod call_log;
 mod callin;
+mod config_check;
 mod crash;
 mod dial_policy;
 mod doctor;
