@@ -5,19 +5,19 @@
 //!
 //! * [`names`] — the one list of setting names (environment variable, file key, Twilio's usual name).
 //! * [`sources`] — environment over file, one rule for empty values, and which source supplied each value.
-//! * [`callin`], [`kiosk`], [`twilio`] — the call-in, kiosk and Twilio sections.
+//! * [`callin`], [`kiosk`], [`credentials`] — the call-in and kiosk sections, the Twilio credentials.
 //! * `problems` — what is wrong with settings that parsed (`config check`, `doctor`); `report` — the listing.
 //!
 //! Secrets live in [`Secret`], whose `Debug` and `Display` never print the value.
 
 pub mod callin;
+pub mod credentials;
 pub mod kiosk;
 pub mod names;
 mod problems;
 mod report;
 mod secret;
 pub mod sources;
-pub mod twilio;
 
 #[cfg(test)]
 pub(crate) mod tests;
@@ -29,11 +29,11 @@ use std::path::{Path, PathBuf};
 use url::Url;
 
 pub use callin::{CallinSettings, Greeting, IncomingMode};
+pub use credentials::TwilioSettings;
 pub use kiosk::KioskSettings;
 pub use report::ReportLine;
 pub use secret::Secret;
 pub use sources::{Origin, Origins};
-pub use twilio::TwilioSettings;
 
 use sources::Sources;
 
