@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # piphone's one test command. On a fresh machine it first installs what is missing (idempotently):
 #   - Debian's chromium (apt-get, only when /usr/bin/chromium is absent and we are root)
+#   - sox and espeak-ng (apt-get, the same way): the audio tests compare against them and fail without them
 #   - node_modules (npm ci) when missing or older than package-lock.json
 #   - a Python venv at .venv with twilio==9.13.0 (the reference library some Rust tests compare against)
-# then runs: rustfmt check, clippy -D warnings, the Rust tests (nextest when present), the vendored-SDK check,
+# then runs: rustfmt check, import cycles (scripts/check-imports.py), the sandbox crate's independence from piphone,
+# clippy -D warnings, the Rust tests (nextest when present), the vendored-SDK check,
 # and the browser tests (real Voice SDK in headless Chromium).
 #
 # Environment: SKIP_BROWSER=1 skips the browser tests; CHROMIUM_BIN overrides /usr/bin/chromium.
@@ -65,6 +67,22 @@ install_chromium() {
   fi
 }
 
+# The audio tests (crates/audio) listen with sox and espeak-ng as references; without them they fail, never skip.
+install_audio_tools() {
+  local missing=()
+  command -v sox >/dev/null 2>&1 || missing+=(sox)
+  command -v espeak-ng >/dev/null 2>&1 || missing+=(espeak-ng)
+  if [[ ${#missing[@]} -eq 0 ]]; then
+    echo "audio tools: $(command -v sox) $(command -v espeak-ng)"
+  elif [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
+    echo "audio tools: installing ${missing[*]}"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+  else
+    die "${missing[*]} not found: the audio tests need them. Install them (sudo apt-get install ${missing[*]})."
+  fi
+}
+
 install_node_modules() {
   if [[ ! -d node_modules || package-lock.json -nt node_modules ]]; then
     npm ci --no-audit --no-fund
@@ -92,6 +110,18 @@ rust_tests() {
   fi
 }
 
+# The sandbox crate stands on its own: no piphone package among its dependencies, no piphone module named in it.
+sandbox_independent() {
+  local tree
+  tree=$(cargo tree -p piphone-sandbox -e normal,build)
+  if grep -E '(^|[^-])piphone v' <<<"$tree"; then
+    die "piphone-sandbox depends on piphone (cargo tree above)"
+  fi
+  if grep -rnE '\bpiphone::' crates/sandbox; then
+    die "the sandbox crate names piphone's modules (above)"
+  fi
+}
+
 browser_tests() {
   rm -rf test-results
   PIPHONE_BIN="$PWD/target/debug/piphone" CHROMIUM_BIN="$chromium_bin" npm run --silent test:browser
@@ -100,6 +130,7 @@ browser_tests() {
 if [[ "${SKIP_BROWSER:-}" != 1 ]]; then
   step "chromium" install_chromium
 fi
+step "sox and espeak-ng" install_audio_tools
 step "npm ci" install_node_modules
 step "python venv" install_venv
 # Tests that compare against twilio-python find it as $PIPHONE_PYTHON or as the first python3 on PATH.
@@ -107,6 +138,8 @@ export PIPHONE_PYTHON="$PWD/.venv/bin/python"
 export PATH="$PWD/.venv/bin:$PATH"
 
 step "cargo fmt --check" cargo fmt --all -- --check
+step "import cycles" python3 scripts/check-imports.py
+step "sandbox crate independent of piphone" sandbox_independent
 step "cargo clippy -D warnings" cargo clippy --workspace --all-targets -- -D warnings
 step "rust tests" rust_tests
 step "vendored Voice SDK matches the pinned npm package" scripts/update-sdk.sh --check

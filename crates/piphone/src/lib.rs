@@ -13,7 +13,6 @@ pub mod error;
 pub mod fsutil;
 pub mod kiosk;
 pub mod routes;
-pub mod sandbox;
 pub mod server;
 pub mod settings;
 pub mod sounds;

@@ -2,6 +2,7 @@
 //! (real or sandbox), state and router. Tests call [`Application::build`] with port 0 and a temporary data dir.
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -9,6 +10,7 @@ use anyhow::Context;
 use axum::Router;
 use rand::distr::{Alphanumeric, SampleString};
 use rustls::ServerConfig;
+use sandbox::{ControlClient, Credentials, Sandbox, SandboxOptions};
 use tokio::net::TcpListener;
 use twilio::rest::{Auth, ClientConfig};
 use url::Url;
@@ -16,9 +18,8 @@ use url::Url;
 use crate::auth::{LoginLimiter, password};
 use crate::callin::QueueHub;
 use crate::domain::{DialPolicy, Role};
-use crate::sandbox::{self, Sandbox, SandboxOptions};
 use crate::settings::{IncomingMode, Secret, Settings, TwilioSettings};
-use crate::state::{AppState, AppStateInner, Presence};
+use crate::state::{AppState, AppStateInner, Presence, SandboxLink};
 use crate::store::{self, NewUser, Store};
 
 /// The number the phone page offers in sandbox mode: a fictional one the sandbox's simulated phones answer.
@@ -62,8 +63,7 @@ impl Application {
         let (twilio, sandbox, station_number) = match &settings.twilio {
             Some(real) => (real.clone(), None, None),
             None => {
-                let creds = sandbox::Credentials::load_or_create(&settings.data_dir)
-                    .context("creating the sandbox's credentials")?;
+                let (creds, link) = sandbox_link(&settings, &public_url, tls.is_some())?;
                 let account = TwilioSettings {
                     account_sid: creds.account_sid.clone(),
                     auth_token: Secret::new(creds.auth_token.clone()),
@@ -71,16 +71,7 @@ impl Application {
                     api_key_secret: Secret::new(creds.api_key_secret.clone()),
                     app_sid: creds.app_sid.clone(),
                 };
-                let station = creds.station_number.clone();
-                let sb = Sandbox::new(
-                    creds,
-                    SandboxOptions {
-                        webhook_base: public_url.clone(),
-                        accept_invalid_certs: tls.is_some(),
-                        speed: settings.sandbox_speed,
-                    },
-                );
-                (account, Some(sb), Some(station))
+                (account, Some(link), Some(creds.station_number))
             }
         };
         let caller_id = settings.caller_id.clone().or(station_number);
@@ -91,14 +82,11 @@ impl Application {
             .clone()
             .or_else(|| sandbox.as_ref().map(|_| SANDBOX_DEFAULT_NUMBER.to_owned()));
 
-        let sandbox_url = sandbox.as_ref().map(|_| &local_url);
-        let rest = rest_client(
-            &settings,
-            &twilio,
-            sandbox_url,
-            tls.is_some(),
-            RequestBudget::Actions,
-        )?;
+        // The sandbox's REST subset: on piphone's own listener, or at the sandbox process's URL.
+        let sandbox_url = sandbox
+            .as_ref()
+            .map(|link| link.url().unwrap_or(&local_url));
+        let rest = rest_client(&settings, &twilio, sandbox_url, RequestBudget::Actions)?;
         let callin = Arc::new(QueueHub::new(&settings.callin));
         if settings.callin.incoming_mode == IncomingMode::Queue {
             let interval = settings.callin.poll_interval;
@@ -106,7 +94,6 @@ impl Application {
                 &settings,
                 &twilio,
                 sandbox_url,
-                tls.is_some(),
                 RequestBudget::Poll(interval),
             )?;
             crate::callin::poller::spawn(&callin, poll_rest, store.clone(), interval);
@@ -133,7 +120,7 @@ impl Application {
             sandbox: sandbox.clone(),
         });
         let mut router = crate::routes::router(state.clone());
-        if let Some(sb) = &sandbox {
+        if let Some(SandboxLink::InProcess(sb)) = &sandbox {
             router = router.merge(sb.router());
         }
         Ok(Application {
@@ -174,8 +161,6 @@ impl Application {
     }
 }
 
-/// The REST client: Twilio's API (or `PIPHONE_TWILIO_API_URL`), or in sandbox mode piphone's own URL, which
-/// serves the sandbox's REST subset (with piphone's self-signed certificate when TLS is on).
 /// How long REST requests may take.
 #[derive(Debug, Clone, Copy)]
 enum RequestBudget {
@@ -187,15 +172,19 @@ enum RequestBudget {
     Poll(Duration),
 }
 
+/// The REST client: Twilio's API (or `PIPHONE_TWILIO_API_URL`), or in sandbox mode the sandbox's URL (piphone's
+/// own, or the sandbox process's), whose self-signed certificate it accepts.
 fn rest_client(
     settings: &Settings,
     account: &TwilioSettings,
     sandbox_url: Option<&Url>,
-    tls: bool,
     budget: RequestBudget,
 ) -> anyhow::Result<twilio::rest::Client> {
     let (base_url, accept_invalid_certs) = match sandbox_url {
-        Some(own) => (own.as_str().trim_end_matches('/').to_owned(), tls),
+        Some(url) => (
+            url.as_str().trim_end_matches('/').to_owned(),
+            url.scheme() == "https",
+        ),
         None => (
             settings
                 .twilio_api_url
@@ -225,6 +214,88 @@ fn rest_client(
     let auth = Auth::api_key(&account.api_key_sid, account.api_key_secret.expose());
     twilio::rest::Client::new(&account.account_sid, auth, config)
         .context("building the Twilio REST client")
+}
+
+/// The sandbox of sandbox mode and its credentials: a new one inside this process, or the one `piphone sandbox
+/// serve` runs at `PIPHONE_SANDBOX_URL` (whose credentials it keeps in the same data directory).
+fn sandbox_link(
+    settings: &Settings,
+    webhook_base: &Url,
+    tls: bool,
+) -> anyhow::Result<(Credentials, SandboxLink)> {
+    let Some(url) = &settings.sandbox_url else {
+        let creds = Credentials::load_or_create(&settings.data_dir)
+            .context("creating the sandbox's credentials")?;
+        let sandbox = Sandbox::new(
+            creds.clone(),
+            SandboxOptions {
+                webhook_base: webhook_base.clone(),
+                accept_invalid_certs: tls,
+                speed: settings.sandbox_speed,
+            },
+        );
+        return Ok((creds, SandboxLink::InProcess(sandbox)));
+    };
+    let creds = Credentials::load(&settings.data_dir)
+        .context("reading the sandbox's credentials")?
+        .with_context(|| {
+            format!(
+                "PIPHONE_SANDBOX_URL is set but {} has no {}: start `piphone sandbox serve` with the same \
+                 PIPHONE_DATA_DIR first",
+                settings.data_dir.display(),
+                sandbox::CREDENTIALS_FILE
+            )
+        })?;
+    let control = ControlClient::new(url.clone(), &creds, url.scheme() == "https")?;
+    Ok((creds, SandboxLink::Process(control)))
+}
+
+/// `piphone sandbox serve`: the sandbox alone, served as piphone serves itself (same TLS settings, the data
+/// directory's certificate), so piphone can be stopped and restarted while its calls, queues and browsers live on.
+pub struct SandboxServer {
+    listener: TcpListener,
+    router: Router,
+    tls: Option<Arc<ServerConfig>>,
+    /// Where this machine reaches the sandbox: the value for piphone's `PIPHONE_SANDBOX_URL`.
+    pub local_url: Url,
+}
+
+impl SandboxServer {
+    /// Binds `listen` (port 0 picks a free one); webhooks go to `webhook_base` (piphone's URL).
+    pub async fn build(
+        settings: &Settings,
+        listen: SocketAddr,
+        webhook_base: Url,
+    ) -> anyhow::Result<SandboxServer> {
+        crate::tls::install_crypto_provider();
+        crate::fsutil::ensure_private_dir(&settings.data_dir)?;
+        let creds = Credentials::load_or_create(&settings.data_dir)
+            .context("creating the sandbox's credentials")?;
+        let listener = TcpListener::bind(listen)
+            .await
+            .with_context(|| format!("listening on {listen}"))?;
+        let tls = crate::tls::server_config(settings)?;
+        let local_url = crate::server::local_url(listener.local_addr()?, tls.is_some());
+        let sandbox = Sandbox::new(
+            creds,
+            SandboxOptions {
+                accept_invalid_certs: webhook_base.scheme() == "https",
+                webhook_base,
+                speed: settings.sandbox_speed,
+            },
+        );
+        Ok(SandboxServer {
+            listener,
+            router: sandbox.router(),
+            tls,
+            local_url,
+        })
+    }
+
+    /// Serves until `shutdown` completes, then lets in-flight requests finish.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send) -> std::io::Result<()> {
+        crate::server::serve(self.listener, self.router, self.tls, shutdown).await
+    }
 }
 
 /// On first start with no users: create `admin`, with `PIPHONE_ADMIN_PASSWORD` or a random password shown once.

@@ -52,7 +52,7 @@ pub struct AppStateInner {
     /// The relay between the command line and the kiosk page.
     pub kiosk: Arc<crate::kiosk::KioskHub>,
     /// The sandbox, in sandbox mode only.
-    pub sandbox: Option<crate::sandbox::Sandbox>,
+    pub sandbox: Option<SandboxLink>,
 }
 
 impl AppStateInner {
@@ -67,6 +67,40 @@ impl AppStateInner {
             "{}{path_and_query}",
             self.public_url.as_str().trim_end_matches('/')
         )
+    }
+}
+
+/// How piphone reaches the sandbox in sandbox mode.
+#[derive(Clone)]
+pub enum SandboxLink {
+    /// Inside this process, its routes merged into piphone's router.
+    InProcess(sandbox::Sandbox),
+    /// Its own process (`piphone sandbox serve`) at `PIPHONE_SANDBOX_URL`, reached through its control API.
+    Process(sandbox::ControlClient),
+}
+
+impl SandboxLink {
+    /// Simulated listeners phone the station: `count` calls from consecutive numbers starting at `from`.
+    pub async fn call_in(&self, from: &str, count: u32) -> anyhow::Result<Vec<String>> {
+        match self {
+            SandboxLink::InProcess(sandbox) => Ok(sandbox.call_in(from, count)),
+            SandboxLink::Process(control) => control.call_in(from, count).await,
+        }
+    }
+
+    /// The sandbox process's base URL (REST, signaling, control); `None`: piphone's own.
+    pub fn url(&self) -> Option<&Url> {
+        match self {
+            SandboxLink::InProcess(_) => None,
+            SandboxLink::Process(control) => Some(control.base()),
+        }
+    }
+
+    /// `host:port` of the signaling gateway for the page's `chunderw` option; `None`: piphone's own host.
+    pub fn signal_host(&self) -> Option<String> {
+        let url = self.url()?;
+        let port = url.port_or_known_default()?;
+        Some(format!("{}:{port}", url.host_str()?))
     }
 }
 

@@ -1,7 +1,8 @@
 //! The command-line process: `serve` (the default) starts the server; every other subcommand works beside it,
 //! on the same settings and data directory, and reaches the running server only over HTTP.
 //!
-//! * [`user`], [`ban`], [`config`], [`sandbox`] — `piphone user …`, `ban …`, `config check`, `sandbox call-in`.
+//! * [`user`], [`ban`], [`config`], [`sandbox`] — `piphone user …`, `ban …`, `config check`,
+//!   `sandbox call-in|serve`.
 //! * [`kiosk`] — `piphone kiosk` (the Chromium supervisor) and `call/hangup/answer/dtmf/status`.
 //! * [`doctor`] — `piphone doctor`.
 
@@ -17,10 +18,10 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use self::sandbox::SandboxCommand;
 use crate::settings::Settings;
 use ban::BanCommand;
 use config::ConfigCommand;
-use sandbox::SandboxCommand;
 use user::UserCommand;
 
 #[derive(Parser, Debug)]
@@ -73,9 +74,7 @@ pub async fn run(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<Exi
         Command::User(cmd) => user::run(settings, cmd).await,
         Command::Ban(cmd) => ban::run(settings, cmd).await,
         Command::Config(ConfigCommand::Check) => config::run(&settings, &warnings),
-        Command::Sandbox(SandboxCommand::CallIn { from, count }) => {
-            sandbox::call_in(settings, &from, count).await
-        }
+        Command::Sandbox(cmd) => sandbox::run(settings, cmd).await,
         Command::Kiosk(cmd) => kiosk::run(settings, cmd).await,
         Command::Doctor => Ok(doctor::run(Ok((settings, warnings))).await),
     }

@@ -16,6 +16,18 @@ pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; 
      media-src 'self' blob: data:; connect-src 'self' wss://*.twilio.com https://*.twilio.com; \
      worker-src 'self' blob:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'";
 
+/// The `Content-Security-Policy` value: [`CSP`], plus the signaling gateway of a sandbox running as its own
+/// process (`signal_host`, see `SandboxLink::signal_host`) in `connect-src`, where the page's Voice SDK opens
+/// `wss://<host:port>/signal`.
+pub fn content_security_policy(signal_host: Option<&str>) -> HeaderValue {
+    signal_host
+        .and_then(|host| {
+            let connect = format!("connect-src 'self' wss://{host}");
+            HeaderValue::from_str(&CSP.replacen("connect-src 'self'", &connect, 1)).ok()
+        })
+        .unwrap_or(HeaderValue::from_static(CSP))
+}
+
 /// Permissions: the microphone for this origin only, nothing else.
 pub const PERMISSIONS_POLICY: &str = "microphone=(self), camera=(), geolocation=()";
 

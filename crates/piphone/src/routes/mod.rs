@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::state::AppState;
@@ -68,9 +69,15 @@ pub fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
         .layer(
             tower::ServiceBuilder::new()
                 .layer(TraceLayer::new_for_http().make_span_with(request_span))
-                .layer(header(
+                .layer(SetResponseHeaderLayer::overriding(
                     http::header::CONTENT_SECURITY_POLICY,
-                    middleware::CSP,
+                    middleware::content_security_policy(
+                        state
+                            .sandbox
+                            .as_ref()
+                            .and_then(|link| link.signal_host())
+                            .as_deref(),
+                    ),
                 ))
                 .layer(header(http::header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
                 .layer(header(http::header::X_FRAME_OPTIONS, "DENY"))

@@ -68,6 +68,9 @@ pub struct Settings {
     pub admin_password: Option<Secret>,
     /// Sandbox timing factor (10 = ten times faster than real time).
     pub sandbox_speed: f64,
+    /// Base URL of a sandbox running as its own process (`piphone sandbox serve`); `None`: in sandbox mode the
+    /// sandbox runs inside piphone.
+    pub sandbox_url: Option<Url>,
     /// Toll-fraud limits per user: calls dialled in 24 hours, and calls live at once.
     pub max_calls_per_day: u32,
     pub max_concurrent_calls: u32,
@@ -214,6 +217,11 @@ impl Settings {
             ));
         }
 
+        let sandbox_url = src
+            .get("PIPHONE_SANDBOX_URL")
+            .map(|raw| parse_sandbox_url(&raw, twilio.is_some()))
+            .transpose()?;
+
         let mut count = |name: &'static str, default: u32| match src.get(name) {
             Some(raw) => parse_as(name, &raw, "a whole number"),
             None => Ok(default),
@@ -241,6 +249,7 @@ impl Settings {
                 dial_countries,
                 admin_password,
                 sandbox_speed,
+                sandbox_url,
                 max_calls_per_day,
                 max_concurrent_calls,
                 config_file,
@@ -332,6 +341,22 @@ fn warn_if_readable_by_others(path: &Path, warnings: &mut Vec<String>) {
 
 #[cfg(not(unix))]
 fn warn_if_readable_by_others(_: &Path, _: &mut Vec<String>) {}
+
+/// `PIPHONE_SANDBOX_URL`: an http(s) base URL, and only in sandbox mode.
+fn parse_sandbox_url(raw: &str, twilio: bool) -> Result<Url, SettingsError> {
+    let name = "PIPHONE_SANDBOX_URL";
+    if twilio {
+        return Err(invalid(
+            name,
+            "set with Twilio credentials; a sandbox is only used without them",
+        ));
+    }
+    let url = Url::parse(raw).map_err(|e| invalid(name, format!("{raw:?}: {e}")))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(invalid(name, format!("{raw:?} is not an http(s) base URL")));
+    }
+    Ok(url)
+}
 
 fn parse_public_url(raw: &str) -> Result<Url, SettingsError> {
     let url =

@@ -97,6 +97,7 @@ pub const KNOWN: &[Name] = &[
         ..setting("PIPHONE_ADMIN_PASSWORD", "admin_password")
     },
     setting("PIPHONE_SANDBOX_SPEED", "sandbox_speed"),
+    setting("PIPHONE_SANDBOX_URL", "sandbox_url"),
     setting("PIPHONE_MAX_CALLS_PER_DAY", "max_calls_per_day"),
     setting("PIPHONE_MAX_CONCURRENT_CALLS", "max_concurrent_calls"),
     setting("PIPHONE_INCOMING_MODE", "incoming_mode"),

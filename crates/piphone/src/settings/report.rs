@@ -79,6 +79,13 @@ impl Settings {
             ),
             ("admin_password", String::new()),
             ("sandbox_speed", self.sandbox_speed.to_string()),
+            (
+                "sandbox_url",
+                self.sandbox_url.as_ref().map_or(
+                    "(not set: the sandbox runs inside piphone)".into(),
+                    Url::to_string,
+                ),
+            ),
             ("max_calls_per_day", self.max_calls_per_day.to_string()),
             (
                 "max_concurrent_calls",

@@ -1,67 +1,21 @@
 //! Crash test: the real binary is killed with SIGKILL while users are being created over HTTP; every creation
 //! acknowledged (201) before the kill must be there after a restart.
 
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use serde_json::{Value, json};
+use serde_json::json;
+
+use crate::process::{self, Running, free_port, login, wait_healthy};
 
 const KILLS: usize = 8;
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn start(dir: &std::path::Path, port: u16) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_piphone"))
-        .arg("serve")
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("PIPHONE_LISTEN", format!("127.0.0.1:{port}"))
-        .env("PIPHONE_DATA_DIR", dir)
-        .env("PIPHONE_TLS", "off")
-        .env("PIPHONE_ADMIN_PASSWORD", "admin-password-1")
-        .env("PIPHONE_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start piphone")
-}
-
-async fn wait_healthy(client: &reqwest::Client, base: &str) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while Instant::now() < deadline {
-        if client
-            .get(format!("{base}/healthz"))
-            .send()
-            .await
-            .is_ok_and(|r| r.status() == 200)
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("piphone did not become healthy");
-}
-
-async fn login(client: &reqwest::Client, base: &str) -> String {
-    let res = client
-        .post(format!("{base}/login"))
-        .form(&[("username", "admin"), ("password", "admin-password-1")])
-        .send()
-        .await
-        .unwrap();
-    res.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned()
+fn start(dir: &std::path::Path, port: u16) -> Running {
+    let listen = format!("127.0.0.1:{port}");
+    process::spawn(
+        &["serve"],
+        dir,
+        &[("PIPHONE_LISTEN", &listen), ("PIPHONE_TLS", "off")],
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -109,8 +63,7 @@ async fn acknowledged_writes_survive_sigkill() {
         }
         drop(tx);
         tokio::time::sleep(Duration::from_millis(300 + 150 * round as u64)).await;
-        child.kill().expect("SIGKILL");
-        child.wait().unwrap();
+        child.kill();
         for w in writers {
             w.await.unwrap();
         }
@@ -122,17 +75,13 @@ async fn acknowledged_writes_survive_sigkill() {
     let mut child = start(dir.path(), port);
     wait_healthy(&client, &base).await;
     let cookie = login(&client, &base).await;
-    let list: Value = client
-        .get(format!("{base}/api/admin/users"))
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    child.kill().ok();
-    child.wait().ok();
+    let list = process::json(
+        client
+            .get(format!("{base}/api/admin/users"))
+            .header("cookie", &cookie),
+    )
+    .await;
+    child.kill();
     let present: std::collections::HashSet<&str> = list["users"]
         .as_array()
         .unwrap()

@@ -1,6 +1,6 @@
 // The Twilio.Device of the pages that hold one (phone, call-in console): made with the shared options (local
-// sounds; in sandbox mode the sandbox's gateway on this same host, the SDK's `chunderw` testing option, with
-// analytics off), and its access token kept fresh.
+// sounds; in sandbox mode the sandbox's gateway, the SDK's `chunderw` testing option: this same host, or the
+// sandbox process's host:port from `/api/me`, with analytics off), and its access token kept fresh.
 import { api } from './common.js';
 import { adviceFor, isTokenProblem } from './advice.js';
 
@@ -13,7 +13,7 @@ function deviceOptions(me) {
   for (const name of SOUND_NAMES) sounds[name] = `/static/sounds/${name}.wav`;
   const options = { sounds, closeProtection: true, codecPreferences: ['opus', 'pcmu'], logLevel: 'warn' };
   if (me.sandbox) {
-    options.chunderw = location.host;
+    options.chunderw = me.sandbox_signal_host || location.host;
     options.publishEvents = false;
   }
   return options;

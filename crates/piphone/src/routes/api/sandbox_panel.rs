@@ -31,7 +31,7 @@ pub async fn call_in(
     Host(user): Host,
     JsonBody(req): JsonBody<CallIn>,
 ) -> Result<Json<Value>, AppError> {
-    let Some(sandbox) = &state.sandbox else {
+    let Some(link) = &state.sandbox else {
         return Err(AppError::NotFound);
     };
     if !(1..=MAX_COUNT).contains(&req.count) {
@@ -47,12 +47,14 @@ pub async fn call_in(
                 "from must be a phone number in E.164 form, e.g. +15551230001".into(),
             )
         })?;
-    let sids = sandbox.call_in(&from, req.count);
+    let sids = link.call_in(&from, req.count).await.map_err(|e| {
+        AppError::Internal(format!("the sandbox process refused the call-in: {e:#}"))
+    })?;
     tracing::info!(user = %user.username, from = %from, count = req.count, "sandbox: simulated listeners call in");
     Ok(Json(json!({
         "calls": sids.iter().enumerate().map(|(n, sid)| json!({
             "call_sid": sid,
-            "from": crate::sandbox::control::nth_number(&from, n as u32),
+            "from": sandbox::control::nth_number(&from, n as u32),
         })).collect::<Vec<_>>()
     })))
 }

@@ -36,6 +36,7 @@ const SAMPLE: &[(&str, &str)] = &[
     ("dial_countries", "[\"US\", \"GB\"]"),
     ("admin_password", "\"adminpw\""),
     ("sandbox_speed", "10"),
+    ("sandbox_url", "\"http://127.0.0.1:8444\""),
     ("max_calls_per_day", "5"),
     ("max_concurrent_calls", "1"),
     ("incoming_mode", "\"ring\""),
@@ -66,15 +67,30 @@ fn load(env: &BTreeMap<String, String>) -> String {
     format!("{loaded:?}")
 }
 
-/// A settings file with every sample except `without`, plus `extra` lines.
-fn file(dir: &std::path::Path, without: Option<&str>, extra: &str) -> String {
+/// The keys that cannot be set together with `key`: a sandbox URL is refused beside Twilio credentials.
+fn conflicting(key: &str) -> Vec<&'static str> {
+    if key == "sandbox_url" {
+        KNOWN
+            .iter()
+            .filter(|n| n.twilio.is_some())
+            .filter_map(|n| n.file_key)
+            .collect()
+    } else {
+        vec!["sandbox_url"]
+    }
+}
+
+/// A settings file with the sample of every key that goes with `key` (`key`'s own left out when `drop`), plus
+/// `extra` lines; returns its path.
+fn file(dir: &std::path::Path, key: &str, drop: bool, extra: &str) -> String {
+    let skip = conflicting(key);
     let mut text: String = SAMPLE
         .iter()
-        .filter(|(key, _)| Some(*key) != without)
-        .map(|(key, value)| format!("{key} = {value}\n"))
+        .filter(|(k, _)| !skip.contains(k) && !(drop && *k == key))
+        .map(|(k, value)| format!("{k} = {value}\n"))
         .collect();
     text.push_str(extra);
-    let path = dir.join(format!("{}.toml", without.unwrap_or("all")));
+    let path = dir.join(format!("{key}-{drop}-{}.toml", extra.len()));
     std::fs::write(&path, text).unwrap();
     path.to_str().unwrap().to_owned()
 }
@@ -87,16 +103,19 @@ fn every_settings_file_key_has_a_sample() {
         }
     }
     let dir = tempfile::tempdir().unwrap();
-    let full = file(dir.path(), None, "");
-    let loaded = load(&env(&[("PIPHONE_CONFIG", &full)]));
-    assert!(loaded.starts_with("Ok("), "the samples are valid: {loaded}");
+    for key in ["", "sandbox_url"] {
+        let full = file(dir.path(), key, false, "");
+        let loaded = load(&env(&[("PIPHONE_CONFIG", &full)]));
+        assert!(loaded.starts_with("Ok("), "the samples are valid: {loaded}");
+    }
 }
 
 #[test]
 fn an_empty_value_is_the_same_as_no_value_for_every_name() {
     let dir = tempfile::tempdir().unwrap();
-    let full = file(dir.path(), None, "");
     for name in KNOWN {
+        let key = name.file_key.unwrap_or_default();
+        let full = file(dir.path(), key, false, "");
         for var in [Some(name.env), name.twilio].into_iter().flatten() {
             for empty in ["", "  "] {
                 // Nothing else set: the default.
@@ -116,16 +135,11 @@ fn an_empty_value_is_the_same_as_no_value_for_every_name() {
                 );
             }
         }
-        if let Some(key) = name.file_key {
-            let without = file(dir.path(), Some(key), "");
-            let blank = dir.path().join(format!("{key}-blank.toml"));
-            std::fs::write(
-                &blank,
-                std::fs::read_to_string(&without).unwrap() + &format!("{key} = \"\"\n"),
-            )
-            .unwrap();
+        if name.file_key.is_some() {
+            let without = file(dir.path(), key, true, "");
+            let blank = file(dir.path(), key, true, &format!("{key} = \"\"\n"));
             assert_eq!(
-                load(&env(&[("PIPHONE_CONFIG", blank.to_str().unwrap())])),
+                load(&env(&[("PIPHONE_CONFIG", &blank)])),
                 load(&env(&[("PIPHONE_CONFIG", &without)])),
                 "{key} = \"\" in the settings file"
             );

@@ -105,6 +105,7 @@ fn invalid_values_name_the_variable() {
         ("PIPHONE_DIAL_COUNTRIES", "USA"),
         ("PIPHONE_TLS", "maybe"),
         ("PIPHONE_SANDBOX_SPEED", "fast"),
+        ("PIPHONE_SANDBOX_URL", "ftp://x"),
     ] {
         let err = Settings::from_sources(&env(&[(name, value)]))
             .unwrap_err()

@@ -1,0 +1,83 @@
+//! A client of the control API, for the sandbox's users in other processes: `piphone sandbox call-in`, and
+//! piphone's sandbox panel when the sandbox runs as its own process (`piphone sandbox serve`).
+
+use anyhow::Context as _;
+use serde_json::{Value, json};
+
+use super::Credentials;
+
+/// The control API of the sandbox at one base URL, with the sandbox account's credentials.
+#[derive(Clone)]
+pub struct ControlClient {
+    base: url::Url,
+    account_sid: String,
+    auth_token: String,
+    http: reqwest::Client,
+}
+
+impl std::fmt::Debug for ControlClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ControlClient")
+            .field("base", &self.base.as_str())
+            .field("account_sid", &self.account_sid)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ControlClient {
+    /// A client of the sandbox at `base` (e.g. `https://127.0.0.1:8443`); `insecure` accepts a self-signed
+    /// certificate.
+    pub fn new(
+        base: url::Url,
+        creds: &Credentials,
+        insecure: bool,
+    ) -> anyhow::Result<ControlClient> {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let http = reqwest::Client::builder()
+            .danger_accept_invalid_certs(insecure)
+            .timeout(std::time::Duration::from_secs(10))
+            .build()
+            .context("building the HTTP client")?;
+        Ok(ControlClient {
+            base,
+            account_sid: creds.account_sid.clone(),
+            auth_token: creds.auth_token.clone(),
+            http,
+        })
+    }
+
+    /// The sandbox's base URL.
+    pub fn base(&self) -> &url::Url {
+        &self.base
+    }
+
+    /// Asks the sandbox to place `count` calls from consecutive numbers starting at `from`; returns their
+    /// CallSids.
+    pub async fn call_in(&self, from: &str, count: u32) -> anyhow::Result<Vec<String>> {
+        let url = self
+            .base
+            .join("/sandbox/call-in")
+            .context("building the control URL")?;
+        let response = self
+            .http
+            .post(url.clone())
+            .basic_auth(&self.account_sid, Some(&self.auth_token))
+            .json(&json!({ "from": from, "count": count }))
+            .send()
+            .await
+            .with_context(|| format!("POST {url}"))?;
+        let status = response.status();
+        let body: Value = response
+            .json()
+            .await
+            .with_context(|| format!("reading the answer of POST {url}"))?;
+        anyhow::ensure!(status.is_success(), "POST {url} answered {status}: {body}");
+        let sids = body["calls"]
+            .as_array()
+            .context("no `calls` in the answer")?
+            .iter()
+            .filter_map(|c| c["call_sid"].as_str().map(str::to_owned))
+            .collect();
+        Ok(sids)
+    }
+}

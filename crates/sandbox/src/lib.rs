@@ -1,0 +1,92 @@
+//! The sandbox: a local stand-in for Twilio, so piphone runs and is tested with no Twilio
+//! account, with the unmodified `@twilio/voice-sdk` in a real browser.
+//!
+//! This crate is the only code that knows it is not Twilio; it knows nothing of piphone beyond the
+//! webhook paths it requests. In sandbox mode piphone either merges [`Sandbox::router`] into its own
+//! router, or reaches a sandbox serving it as its own process (`piphone sandbox serve`); either way
+//! it points its Twilio REST client at the sandbox, signs Access Tokens with the sandbox API key and
+//! verifies webhooks with the sandbox auth token, all taken from [`Credentials`] (kept in
+//! `<data_dir>/sandbox.json`).
+//!
+//! | Path | What |
+//! |---|---|
+//! | `GET /signal` | signaling gateway (WebSocket, PStream 1.6), see `gateway/` |
+//! | `/2010-04-01/Accounts/{AC}/…` | REST subset: Queues, Members, Calls, see `rest/` |
+//! | `/sandbox/…` | control API for tests, the CLI and the panel, see [`control`] |
+//!
+//! The call engine (`engine/`) requests `<webhook_base>/voice` for calls placed by a browser and
+//! `<webhook_base>/voice/incoming` for simulated listeners calling the station number, signed
+//! exactly as Twilio signs, and executes the TwiML it gets back. Durations are simulated and
+//! scaled by [`SandboxOptions::speed`] (see [`Timing`]). No audio flows: the browser's
+//! peer connection reaches signaling state `stable` with a synthetic SDP (`sdp.rs`) and stops there.
+
+mod auth;
+mod client;
+pub mod control;
+mod credentials;
+mod engine;
+mod gateway;
+mod ids;
+mod proto;
+mod rest;
+mod sdp;
+
+use axum::Router;
+use axum::routing::get;
+
+pub use client::ControlClient;
+pub use credentials::{Credentials, FILE_NAME as CREDENTIALS_FILE};
+pub use engine::Timing;
+
+/// How the sandbox reaches piphone.
+#[derive(Debug, Clone)]
+pub struct SandboxOptions {
+    /// piphone's public base URL, e.g. `https://127.0.0.1:8443`; webhooks go to `<base>/voice…`.
+    pub webhook_base: url::Url,
+    /// Accept piphone's own self-signed certificate on loopback.
+    pub accept_invalid_certs: bool,
+    /// Simulated time runs this many times faster than real time (settings `sandbox_speed`,
+    /// env `PIPHONE_SANDBOX_SPEED`; 1.0 = real time, tests use e.g. 10).
+    pub speed: f64,
+}
+
+#[derive(Clone)]
+pub struct Sandbox {
+    engine: engine::Engine,
+}
+
+impl Sandbox {
+    /// A sandbox whose simulated time runs `opts.speed` times faster than real time.
+    pub fn new(creds: Credentials, opts: SandboxOptions) -> Sandbox {
+        let timing = Timing::from_env().with_speed(opts.speed);
+        Sandbox::with_timing(creds, opts, timing)
+    }
+
+    pub fn with_timing(creds: Credentials, opts: SandboxOptions, timing: Timing) -> Sandbox {
+        Sandbox {
+            engine: engine::Engine::new(creds, opts, timing),
+        }
+    }
+
+    pub fn credentials(&self) -> &Credentials {
+        &self.engine.creds
+    }
+
+    /// Simulated listeners phone the station number: `count` calls from consecutive numbers starting at
+    /// `from`. Returns their CallSids. (The page's sandbox panel uses this through the app's session-checked
+    /// `/api/sandbox/call-in`; the CLI and tests use the control API.)
+    pub fn call_in(&self, from: &str, count: u32) -> Vec<String> {
+        (0..count)
+            .map(|n| self.engine.call_in(&control::nth_number(from, n)))
+            .collect()
+    }
+
+    /// `/signal`, `/2010-04-01/…` and `/sandbox/…`, state applied.
+    pub fn router(&self) -> Router {
+        Router::new()
+            .route("/signal", get(gateway::signal))
+            .merge(rest::routes())
+            .merge(control::routes())
+            .with_state(self.clone())
+    }
+}
