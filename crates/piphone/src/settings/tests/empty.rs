@@ -86,7 +86,7 @@ fn file(dir: &std::path::Path, key: &str, drop: bool, extra: &str) -> String {
     let skip = conflicting(key);
     let mut text: String = SAMPLE
         .iter()
-        .filter(|(k, _)| !skip.contains(k) && !(drop && *k == key))
+        .filter(|(k, _)| !(skip.contains(k) || (drop && *k == key)))
         .map(|(k, value)| format!("{k} = {value}\n"))
         .collect();
     text.push_str(extra);
