@@ -22,6 +22,7 @@ pub mod startup;
 pub mod state;
 pub mod store;
 pub mod tls;
+pub mod twilio_setup;
 pub mod webhook;
 
 pub use settings::Settings;

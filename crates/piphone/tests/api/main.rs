@@ -16,5 +16,6 @@ mod reliability;
 mod route_inventory;
 mod secrets;
 mod token;
+mod twilio_setup;
 mod voice;
 mod webhook_fuzz;

@@ -1,0 +1,474 @@
+//! `piphone twilio setup` / `teardown` and doctor's live checks against a recording fake Twilio
+//! (exact request sequences, files, sentences) and against Prism's validating mock of the OpenAPI.
+
+mod fake;
+mod prism;
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::PathBuf;
+
+use piphone::settings::Secret;
+use piphone::twilio_setup::{
+    LiveAccount, NonInteractive, NumberPrompt, SetupError, SetupInput, live_checks, setup, teardown,
+};
+use url::Url;
+
+use fake::*;
+
+const PUBLIC: &str = "https://pi.example.org";
+const ORIGINAL: &str = "# my piphone\nlisten = \"0.0.0.0:8443\"\ncaller_id = \"+19999999999\"\n";
+
+struct Env {
+    dir: tempfile::TempDir,
+    fake: FakeTwilio,
+    server: wiremock::MockServer,
+}
+
+impl Env {
+    async fn new(numbers: Vec<serde_json::Value>) -> Env {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("piphone.toml"), ORIGINAL).unwrap();
+        let fake = FakeTwilio::with_numbers(numbers);
+        let server = fake.start().await;
+        Env { dir, fake, server }
+    }
+
+    async fn one_number() -> Env {
+        Env::new(vec![number(NUMBER_SID, NUMBER)]).await
+    }
+
+    fn settings_path(&self) -> PathBuf {
+        self.dir.path().join("piphone.toml")
+    }
+
+    fn settings(&self) -> String {
+        std::fs::read_to_string(self.settings_path()).unwrap()
+    }
+
+    fn input(&self) -> SetupInput {
+        SetupInput {
+            account_sid: ACCOUNT.into(),
+            auth_token: Secret::new(TOKEN),
+            public_url: Some(Url::parse(PUBLIC).unwrap()),
+            number: None,
+            api_base: Url::parse(&self.server.uri()).unwrap(),
+            accept_invalid_certs: false,
+            data_dir: self.dir.path().join("data"),
+            settings_file: self.settings_path(),
+            dry_run: false,
+        }
+    }
+
+    async fn requests_since(&self, start: usize) -> Vec<String> {
+        sequence(&self.server).await.split_off(start)
+    }
+}
+
+/// Every printed or returned text must be free of the auth token and the key secret.
+fn assert_no_secrets(texts: &[String]) {
+    for text in texts {
+        assert!(
+            !text.contains(TOKEN) && !text.contains(KEY_SECRET),
+            "a secret leaked: {text}"
+        );
+    }
+}
+
+fn mode(path: &std::path::Path) -> u32 {
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+#[tokio::test]
+async fn a_fresh_account_gets_a_key_an_app_and_the_number_then_a_second_run_writes_nothing() {
+    let env = Env::one_number().await;
+    let report = setup(&env.input(), &mut NonInteractive).await.unwrap();
+    let key = env.fake.keys()[1].clone();
+    let app = env.fake.apps()[1].clone();
+    assert_eq!(
+        sequence(&env.server).await,
+        [
+            "GET /IncomingPhoneNumbers.json?PageSize=1000".to_string(),
+            "GET /Applications.json?FriendlyName=piphone&PageSize=1000".into(),
+            "POST /Keys.json FriendlyName=piphone".into(),
+            "POST /Applications.json VoiceUrl=https%3A%2F%2Fpi.example.org%2Fvoice&VoiceMethod=POST&FriendlyName=piphone".into(),
+            format!("POST /IncomingPhoneNumbers/{NUMBER_SID}.json VoiceUrl=https%3A%2F%2Fpi.example.org%2Fvoice%2Fincoming&VoiceMethod=POST"),
+        ]
+    );
+    let text = report.to_string();
+    assert!(report.changed());
+    for expected in [
+        format!("created API key {key}"),
+        format!("created TwiML App {app}"),
+        format!("set {NUMBER}'s voice webhook from {OLD_WEBHOOK} to {PUBLIC}/voice/incoming"),
+        "wrote twilio_account_sid, twilio_auth_token, twilio_api_key_sid".into(),
+    ] {
+        assert!(text.contains(&expected), "{expected:?} in:\n{text}");
+    }
+    let settings = env.settings();
+    assert!(
+        settings.starts_with("# my piphone\nlisten = \"0.0.0.0:8443\"\n"),
+        "{settings}"
+    );
+    let table: toml::Table = settings.parse().unwrap();
+    for (k, v) in [
+        ("twilio_account_sid", ACCOUNT),
+        ("twilio_auth_token", TOKEN),
+        ("twilio_api_key_sid", &key),
+        ("twilio_api_key_secret", KEY_SECRET),
+        ("twilio_app_sid", &app),
+        ("caller_id", NUMBER),
+        ("listen", "0.0.0.0:8443"),
+    ] {
+        assert_eq!(table[k].as_str(), Some(v), "{k}");
+    }
+    assert_eq!(mode(&env.settings_path()), 0o600, "settings file mode");
+    let record = env
+        .dir
+        .path()
+        .join("data")
+        .join(piphone::twilio_setup::RECORD_FILE);
+    assert_eq!(mode(&record), 0o600, "record mode");
+
+    // Second run: reads only, says so, and leaves the files alone.
+    let before = sequence(&env.server).await.len();
+    let modified = std::fs::metadata(env.settings_path())
+        .unwrap()
+        .modified()
+        .unwrap();
+    let again = setup(&env.input(), &mut NonInteractive).await.unwrap();
+    assert!(!again.changed());
+    assert!(
+        again.to_string().starts_with("Nothing to change"),
+        "{again}"
+    );
+    assert_eq!(
+        env.requests_since(before).await,
+        [
+            "GET /IncomingPhoneNumbers.json?PageSize=1000".to_string(),
+            format!("GET /Keys/{key}.json"),
+            format!("GET /Applications/{app}.json"),
+        ]
+    );
+    assert_eq!(env.settings(), settings);
+    assert_eq!(
+        std::fs::metadata(env.settings_path())
+            .unwrap()
+            .modified()
+            .unwrap(),
+        modified
+    );
+    assert_no_secrets(&[
+        text,
+        format!("{report:?}"),
+        again.to_string(),
+        format!("{again:?}"),
+    ]);
+}
+
+#[tokio::test]
+async fn a_dry_run_reads_only_and_prints_the_plan() {
+    let env = Env::one_number().await;
+    let input = SetupInput {
+        dry_run: true,
+        ..env.input()
+    };
+    let report = setup(&input, &mut NonInteractive).await.unwrap();
+    let requests = sequence(&env.server).await;
+    assert!(
+        requests.iter().all(|r| r.starts_with("GET ")),
+        "{requests:?}"
+    );
+    assert!(!report.changed());
+    let text = report.to_string();
+    for expected in [
+        "Dry run: nothing was written",
+        "create API key \"piphone\"",
+        "create TwiML App \"piphone\" with Voice URL https://pi.example.org/voice (POST)",
+        "set +14155550100's voice webhook",
+        "write twilio_account_sid",
+    ] {
+        assert!(text.contains(expected), "{expected:?} in:\n{text}");
+    }
+    assert_eq!(env.settings(), ORIGINAL);
+    assert!(!env.dir.path().join("data").exists(), "no record written");
+    assert_eq!(env.fake.keys().len(), 1);
+    assert_no_secrets(&[text]);
+}
+
+#[tokio::test]
+async fn teardown_removes_only_what_setup_created_and_restores_the_rest() {
+    let env = Env::one_number().await;
+    setup(&env.input(), &mut NonInteractive).await.unwrap();
+    let key = env.fake.keys()[1].clone();
+    let app = env.fake.apps()[1].clone();
+    let before = sequence(&env.server).await.len();
+    let dry = teardown(&SetupInput {
+        dry_run: true,
+        ..env.input()
+    })
+    .await
+    .unwrap();
+    assert!(
+        dry.to_string().contains(&format!("delete API key {key}")),
+        "{dry}"
+    );
+    assert!(
+        env.requests_since(before).await.is_empty(),
+        "dry teardown sends nothing"
+    );
+
+    let report = teardown(&env.input()).await.unwrap();
+    assert_eq!(
+        env.requests_since(before).await,
+        [
+            format!(
+                "POST /IncomingPhoneNumbers/{NUMBER_SID}.json VoiceUrl=https%3A%2F%2Fold.example.org%2Fvoice&VoiceMethod=GET"
+            ),
+            format!("DELETE /Applications/{app}.json"),
+            format!("DELETE /Keys/{key}.json"),
+        ]
+    );
+    assert_eq!(env.fake.keys(), [FOREIGN_KEY], "only setup's key deleted");
+    assert_eq!(env.fake.apps(), [FOREIGN_APP], "only setup's app deleted");
+    let n = &env.fake.numbers()[0];
+    assert_eq!(
+        (n["voice_url"].as_str(), n["voice_method"].as_str()),
+        (Some(OLD_WEBHOOK), Some("GET"))
+    );
+    assert_eq!(
+        env.settings(),
+        ORIGINAL,
+        "settings restored, other lines kept"
+    );
+    let text = report.to_string();
+    assert!(
+        text.contains(&format!(
+            "set {NUMBER}'s voice webhook back to {OLD_WEBHOOK}"
+        )),
+        "{text}"
+    );
+    let again = teardown(&env.input()).await.unwrap();
+    assert!(
+        again.to_string().starts_with("Nothing to tear down"),
+        "{again}"
+    );
+    assert_no_secrets(&[text, dry.to_string(), again.to_string()]);
+}
+
+/// Answers with a fixed position and remembers what it was shown.
+struct Scripted(Option<usize>, Vec<String>);
+
+impl NumberPrompt for Scripted {
+    fn choose_number(&mut self, numbers: &[String]) -> Option<usize> {
+        self.1 = numbers.to_vec();
+        self.0
+    }
+}
+
+#[tokio::test]
+async fn with_two_numbers_setup_asks_or_stops_with_the_list() {
+    let env = Env::new(vec![
+        number(NUMBER_SID, NUMBER),
+        number(OTHER_NUMBER_SID, OTHER_NUMBER),
+    ])
+    .await;
+    let err = setup(&env.input(), &mut NonInteractive).await.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "The account has several phone numbers (+14155550100, +14155550111): choose one with --number."
+    );
+    assert!(
+        sequence(&env.server)
+            .await
+            .iter()
+            .all(|r| r.starts_with("GET "))
+    );
+
+    let mut prompt = Scripted(Some(1), Vec::new());
+    let report = setup(&env.input(), &mut prompt).await.unwrap();
+    assert_eq!(prompt.1, [NUMBER, OTHER_NUMBER]);
+    assert!(
+        report
+            .to_string()
+            .contains(&format!("set {OTHER_NUMBER}'s voice webhook"))
+    );
+    let numbers = env.fake.numbers();
+    assert_eq!(
+        numbers[0]["voice_url"], OLD_WEBHOOK,
+        "the other number untouched"
+    );
+    assert_eq!(numbers[1]["voice_url"], format!("{PUBLIC}/voice/incoming"));
+
+    // The next run remembers the choice instead of asking again.
+    let mut never = Scripted(None, Vec::new());
+    let again = setup(&env.input(), &mut never).await.unwrap();
+    assert!(!again.changed() && never.1.is_empty(), "{again}");
+
+    let env = Env::new(vec![
+        number(NUMBER_SID, NUMBER),
+        number(OTHER_NUMBER_SID, OTHER_NUMBER),
+    ])
+    .await;
+    let chosen = SetupInput {
+        number: Some(OTHER_NUMBER.into()),
+        ..env.input()
+    };
+    setup(&chosen, &mut NonInteractive).await.unwrap();
+    assert!(sequence(&env.server).await[0].contains("PhoneNumber=%2B14155550111"));
+}
+
+#[tokio::test]
+async fn every_error_is_a_sentence_that_says_what_to_do() {
+    let env = Env::one_number().await;
+    let wrong_token = SetupInput {
+        auth_token: Secret::new("not-the-token"),
+        ..env.input()
+    };
+    let not_ours = SetupInput {
+        number: Some("+14155550199".into()),
+        ..env.input()
+    };
+    let no_url = SetupInput {
+        public_url: None,
+        ..env.input()
+    };
+    let http = SetupInput {
+        public_url: Some(Url::parse("http://pi.example.org").unwrap()),
+        ..env.input()
+    };
+    let cases: Vec<(SetupInput, &str)> = vec![
+        (
+            wrong_token,
+            "Twilio refused the account SID and auth token (HTTP 401, code 20003): copy both again",
+        ),
+        (
+            not_ours,
+            "+14155550199 is not a phone number of account AC0123456789abcdef0123456789abcdef: choose one",
+        ),
+        (no_url, "PIPHONE_PUBLIC_URL is not set."),
+        (
+            http,
+            "PIPHONE_PUBLIC_URL is http://pi.example.org/, but Twilio calls only https://",
+        ),
+    ];
+    let mut texts = Vec::new();
+    for (input, expected) in cases {
+        let err = setup(&input, &mut NonInteractive).await.unwrap_err();
+        assert!(
+            err.to_string().starts_with(expected),
+            "{expected}\n got: {err}"
+        );
+        texts.push(err.to_string());
+        texts.push(format!("{err:?}"));
+    }
+    assert!(
+        env.fake.keys().len() == 1,
+        "no key created by a failed setup"
+    );
+
+    // A number released between the list and the update: 404.
+    fail_with(
+        &env.server,
+        "POST",
+        "/IncomingPhoneNumbers/PN[0-9a-f]+.json",
+        404,
+        20404,
+    )
+    .await;
+    let err = setup(&env.input(), &mut NonInteractive).await.unwrap_err();
+    assert!(matches!(err, SetupError::NotOurNumber { .. }), "{err}");
+    texts.push(err.to_string());
+
+    // Trial limits.
+    let env = Env::one_number().await;
+    fail_with(&env.server, "POST", "/Keys.json", 400, 10002).await;
+    let err = setup(&env.input(), &mut NonInteractive).await.unwrap_err();
+    assert!(
+        err.to_string().starts_with(
+            "Twilio refused to create an API key because of a trial account's limits (code 10002"
+        ),
+        "{err}"
+    );
+    assert!(err.to_string().contains("upgrade the account"), "{err}");
+    texts.push(err.to_string());
+    assert_no_secrets(&texts);
+}
+
+#[tokio::test]
+async fn doctor_checks_pass_after_setup_and_fail_with_the_fix_after_a_change_behind_its_back() {
+    let env = Env::one_number().await;
+    setup(&env.input(), &mut NonInteractive).await.unwrap();
+    let key = env.fake.keys()[1].clone();
+    let app = env.fake.apps()[1].clone();
+    let token = Secret::new(TOKEN);
+    let public = Url::parse(PUBLIC).unwrap();
+    let base = Url::parse(&env.server.uri()).unwrap();
+    let secret = Secret::new(KEY_SECRET);
+    let account = LiveAccount {
+        account_sid: ACCOUNT,
+        auth_token: &token,
+        api_key_sid: &key,
+        api_key_secret: &secret,
+        app_sid: &app,
+        caller_id: Some(NUMBER),
+        public_url: &public,
+        api_base: &base,
+        accept_invalid_certs: false,
+    };
+    let found = live_checks(&account).await;
+    let lines: Vec<String> = found.iter().map(|f| f.to_string()).collect();
+    assert_eq!(
+        found
+            .iter()
+            .map(|f| (f.topic(), f.passed()))
+            .collect::<Vec<_>>(),
+        [
+            ("twilio api key", true),
+            ("twiml app", true),
+            ("number webhook", true)
+        ],
+        "{lines:#?}"
+    );
+    let wrong = Secret::new("not-the-secret");
+    let refused = live_checks(&LiveAccount {
+        api_key_secret: &wrong,
+        ..account
+    })
+    .await;
+    assert!(!refused[0].passed() && refused[1].passed(), "{refused:?}");
+    assert!(
+        refused[0]
+            .to_string()
+            .ends_with("or run `piphone twilio setup`"),
+        "{}",
+        refused[0]
+    );
+
+    env.fake
+        .set_app_voice_url(&app, "https://moved.example/voice");
+    let found = live_checks(&account).await;
+    let app_line = found[1].to_string();
+    assert!(!found[1].passed());
+    assert_eq!(
+        app_line,
+        format!(
+            "TwiML App {app}'s Voice URL is https://moved.example/voice, not {PUBLIC}/voice: set it to \
+             {PUBLIC}/voice (HTTP POST) in Twilio Console → Voice → TwiML Apps, or run `piphone twilio setup`"
+        )
+    );
+    let stranger = LiveAccount {
+        caller_id: Some("+15550001111"),
+        ..account
+    };
+    let found = live_checks(&stranger).await;
+    assert!(found[2].to_string().starts_with(
+        "caller ID +15550001111 is not a number of this account (its numbers: +14155550100)"
+    ));
+    assert_eq!(
+        env.fake.app(&app)["voice_url"],
+        "https://moved.example/voice",
+        "checks only read"
+    );
+    let all: Vec<String> = found.iter().map(|f| format!("{f} {f:?}")).collect();
+    assert_no_secrets(&all);
+}
