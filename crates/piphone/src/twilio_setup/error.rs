@@ -112,17 +112,16 @@ pub enum SetupError {
 impl SetupError {
     /// The sentence for a failed REST request; `doing` completes "Twilio refused to …".
     pub(crate) fn rest(doing: &str, account: &str, base: &str, e: RestError) -> SetupError {
-        let code = e.code();
-        match &e {
-            RestError::Api { status: 401, .. } => return SetupError::WrongCredentials,
-            RestError::Timeout(_) | RestError::Transport(_) | RestError::Build(_) => {
-                return SetupError::Unreachable {
-                    base: base.to_owned(),
-                    detail: e.to_string(),
-                };
-            }
-            _ => {}
+        if matches!(
+            e,
+            RestError::Timeout(_) | RestError::Transport(_) | RestError::Build(_)
+        ) {
+            return SetupError::Unreachable {
+                base: base.to_owned(),
+                detail: e.to_string(),
+            };
         }
+        let code = e.code();
         match code {
             Some(20003) => SetupError::WrongCredentials,
             Some(TEST_CREDENTIALS) => SetupError::TestCredentials,
@@ -132,6 +131,7 @@ impl SetupError {
                 code: c,
                 message: api_message(&e),
             },
+            _ if e.status() == Some(401) => SetupError::WrongCredentials,
             _ => SetupError::Twilio {
                 doing: doing.into(),
                 status: e.status().unwrap_or(0),

@@ -182,7 +182,8 @@ pub(super) async fn plan(
     let changing: Vec<&'static str> = state
         .settings_values(None, None)
         .into_iter()
-        .filter(|(k, v)| v.as_deref() != state.settings.get(k))
+        // `None`: the key or app is still to be created, so its setting will change.
+        .filter(|(k, v)| v.is_none() || v.as_deref() != state.settings.get(k))
         .map(|(k, _)| k)
         .collect();
     if changing.is_empty() {
