@@ -152,8 +152,13 @@ fn snake(field: &str) -> String {
     out
 }
 
-fn page(key: &str, items: Vec<Value>) -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_json(json!({key: items, "next_page_uri": null}))
+/// A one-page list of the `items` whose `field` equals the `wanted` filter, if any.
+fn page(key: &str, items: &[Value], field: &str, wanted: Option<String>) -> ResponseTemplate {
+    let found: Vec<&Value> = items
+        .iter()
+        .filter(|n| wanted.as_deref().is_none_or(|w| n[field] == w))
+        .collect();
+    ResponseTemplate::new(200).set_body_json(json!({key: found, "next_page_uri": null}))
 }
 
 impl Respond for FakeTwilio {
@@ -176,16 +181,12 @@ impl Respond for FakeTwilio {
         let id = a.next_id;
         let not_found = error(404, 20404, "The requested resource was not found");
         match (verb, parts.as_slice()) {
-            ("GET", ["IncomingPhoneNumbers"]) => {
-                let wanted = query("PhoneNumber");
-                let found = a
-                    .numbers
-                    .iter()
-                    .filter(|n| wanted.as_deref().is_none_or(|w| n["phone_number"] == w))
-                    .cloned()
-                    .collect();
-                page("incoming_phone_numbers", found)
-            }
+            ("GET", ["IncomingPhoneNumbers"]) => page(
+                "incoming_phone_numbers",
+                &a.numbers,
+                "phone_number",
+                query("PhoneNumber"),
+            ),
             ("POST", ["IncomingPhoneNumbers", sid]) => {
                 let Some(n) = a.numbers.iter_mut().find(|n| n["sid"] == *sid) else {
                     return not_found;
@@ -195,16 +196,12 @@ impl Respond for FakeTwilio {
                 }
                 ResponseTemplate::new(200).set_body_json(n.clone())
             }
-            ("GET", ["Applications"]) => {
-                let wanted = query("FriendlyName");
-                let found = a
-                    .apps
-                    .iter()
-                    .filter(|n| wanted.as_deref().is_none_or(|w| n["friendly_name"] == w))
-                    .cloned()
-                    .collect();
-                page("applications", found)
-            }
+            ("GET", ["Applications"]) => page(
+                "applications",
+                &a.apps,
+                "friendly_name",
+                query("FriendlyName"),
+            ),
             ("POST", ["Applications"]) => {
                 let mut app = json!({"sid": format!("AP{id:032x}")});
                 for (k, v) in form(req) {
