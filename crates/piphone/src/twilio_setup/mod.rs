@@ -11,6 +11,9 @@
 //! writes nothing; a dry run reads only. Every Twilio error becomes a [`SetupError`] sentence
 //! saying what to do; secrets appear in no output, log or error.
 //!
+//! piphone serves no call status callback and no voice fallback, so setup sets neither and leaves
+//! whatever the app or number has there as it is.
+//!
 //! [`live_checks`] are the checks `piphone doctor` runs against the live account.
 
 mod apply;
