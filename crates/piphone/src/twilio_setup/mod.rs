@@ -2,7 +2,7 @@
 //! works with piphone, in one command, and back.
 //!
 //! Setup validates its input locally ([`SetupInput`]), reads the account (the API key and TwiML
-//! App it may reuse, the numbers), computes a [`Plan`] of writes with a sentence each, and applies
+//! App it may reuse, the numbers), computes a plan of writes ([`Action`]s) with a sentence each, and applies
 //! it: an API key (its secret is shown only at creation, so it goes into the settings file), a
 //! TwiML App whose Voice URL is the public URL + [`VOICE_PATH`], the chosen number's voice webhook
 //! on [`INCOMING_PATH`], and the settings file (mode 0600, other lines kept). What it created and
@@ -37,7 +37,7 @@ use crate::settings::Secret;
 pub use apply::{SetupReport, setup};
 pub use error::SetupError;
 pub use live::{LiveAccount, LiveFinding, live_checks};
-pub use plan::{Action, Plan};
+pub use plan::Action;
 pub use prompt::{NonInteractive, NumberPrompt, TerminalPrompt};
 pub use record::RECORD_FILE;
 pub use teardown::{TeardownReport, teardown};

@@ -76,7 +76,7 @@ impl fmt::Display for Action {
 }
 
 /// What setup will do, and what it found already right.
-pub struct Plan {
+pub(super) struct Plan {
     /// The writes, in order.
     pub actions: Vec<Action>,
     /// What needs no change, one sentence each.
