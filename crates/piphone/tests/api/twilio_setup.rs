@@ -7,6 +7,7 @@ mod prism;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 
 use piphone::settings::Secret;
 use piphone::twilio_setup::{
@@ -65,14 +66,39 @@ impl Env {
     }
 }
 
-/// Every printed or returned text must be free of the auth token and the key secret.
+/// Every printed, logged or returned text must be free of the auth token and the key secret,
+/// also as the base64 of a basic-auth header.
 fn assert_no_secrets(texts: &[String]) {
+    use base64::Engine;
+    let basic = base64::engine::general_purpose::STANDARD.encode(format!("{ACCOUNT}:{TOKEN}"));
     for text in texts {
-        assert!(
-            !text.contains(TOKEN) && !text.contains(KEY_SECRET),
-            "a secret leaked: {text}"
-        );
+        for secret in [TOKEN, KEY_SECRET, &basic] {
+            assert!(!text.contains(secret), "a secret leaked: {text}");
+        }
     }
+}
+
+/// Everything logged (at every level) on this thread from now until the guard drops.
+fn capture_logs() -> (tracing::subscriber::DefaultGuard, Arc<Mutex<Vec<u8>>>) {
+    #[derive(Clone)]
+    struct Sink(Arc<Mutex<Vec<u8>>>);
+    impl std::io::Write for Sink {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let logs = Arc::new(Mutex::new(Vec::new()));
+    let sink = Sink(logs.clone());
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .with_writer(move || sink.clone())
+        .finish();
+    (tracing::subscriber::set_default(subscriber), logs)
 }
 
 fn mode(path: &std::path::Path) -> u32 {
@@ -81,6 +107,7 @@ fn mode(path: &std::path::Path) -> u32 {
 
 #[tokio::test]
 async fn a_fresh_account_gets_a_key_an_app_and_the_number_then_a_second_run_writes_nothing() {
+    let (_guard, logs) = capture_logs();
     let env = Env::one_number().await;
     let report = setup(&env.input(), &mut NonInteractive).await.unwrap();
     let key = env.fake.keys()[1].clone();
@@ -158,11 +185,17 @@ async fn a_fresh_account_gets_a_key_an_app_and_the_number_then_a_second_run_writ
             .unwrap(),
         modified
     );
+    let logs = String::from_utf8(logs.lock().unwrap().clone()).unwrap();
+    assert!(
+        logs.contains("created API key"),
+        "setup logs what it does: {logs}"
+    );
     assert_no_secrets(&[
         text,
         format!("{report:?}"),
         again.to_string(),
         format!("{again:?}"),
+        logs,
     ]);
 }
 
