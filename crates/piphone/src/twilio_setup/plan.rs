@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use twilio::rest::{Application, Client, IncomingPhoneNumber, RestError};
+use twilio::rest::{Application, Auth, Client, IncomingPhoneNumber, RestError};
 
 use super::error::not_found;
 use super::record::{self, Record};
@@ -134,7 +134,7 @@ pub(super) async fn plan(
     let mut notes = Vec::new();
 
     let number = choose_number(session, &record, &settings, prompt).await?;
-    let key = find_key(session, &settings, &mut notes).await?;
+    let key = find_key(session, &settings, &number.sid, &mut notes).await?;
     if key.is_none() {
         actions.push(Action::CreateKey);
     }
@@ -280,10 +280,12 @@ async fn choose_number(
     Ok(numbers.swap_remove(index))
 }
 
-/// The API key named in the settings file, when it has its secret there and still exists.
+/// The API key named in the settings file, when it still exists and its secret there
+/// authenticates (tried by reading the chosen number with it).
 async fn find_key(
     session: &Session<'_>,
     settings: &SettingsFile,
+    number_sid: &str,
     notes: &mut Vec<String>,
 ) -> Result<Option<(String, Secret)>, SetupError> {
     let (Some(sid), Some(secret)) = (
@@ -292,21 +294,33 @@ async fn find_key(
     ) else {
         return Ok(None);
     };
+    let replaced =
+        |why: &str| format!("API key {sid} in the settings file {why}: a new key replaces it.");
     match session.client.fetch_key(sid).await {
-        Ok(key) => {
-            notes.push(format!(
-                "API key {} from the settings file still exists: kept.",
-                key.sid
-            ));
-            Ok(Some((key.sid, Secret::new(secret))))
-        }
+        Ok(_) => {}
         Err(e) if not_found(&e) => {
-            notes.push(format!(
-                "API key {sid} in the settings file no longer exists: a new one replaces it."
-            ));
+            notes.push(replaced("no longer exists"));
+            return Ok(None);
+        }
+        Err(e) => return Err(session.fail("read the API key named in the settings file", e)),
+    }
+    let input = session.input;
+    let with_key = super::rest_client(
+        &input.account_sid,
+        Auth::api_key(sid, secret),
+        &input.api_base,
+        input.accept_invalid_certs,
+    )?;
+    match with_key.fetch_incoming_phone_number(number_sid).await {
+        Ok(_) => {
+            notes.push(format!("API key {sid} from the settings file works: kept."));
+            Ok(Some((sid.to_owned(), Secret::new(secret))))
+        }
+        Err(e) if e.status() == Some(401) => {
+            notes.push(replaced("does not authenticate with the secret there"));
             Ok(None)
         }
-        Err(e) => Err(session.fail("read the API key named in the settings file", e)),
+        Err(e) => Err(session.fail("read the number with the API key", e)),
     }
 }
 

@@ -174,6 +174,7 @@ async fn a_fresh_account_gets_a_key_an_app_and_the_number_then_a_second_run_writ
         [
             "GET /IncomingPhoneNumbers.json?PageSize=1000".to_string(),
             format!("GET /Keys/{key}.json"),
+            format!("GET /IncomingPhoneNumbers/{NUMBER_SID}.json"),
             format!("GET /Applications/{app}.json"),
         ]
     );
@@ -426,4 +427,40 @@ async fn every_error_is_a_sentence_that_says_what_to_do() {
     assert!(err.to_string().contains("upgrade the account"), "{err}");
     texts.push(err.to_string());
     assert_no_secrets(&texts);
+}
+
+#[tokio::test]
+async fn a_key_whose_secret_no_longer_authenticates_is_replaced_and_both_are_torn_down() {
+    let env = Env::one_number().await;
+    setup(&env.input(), &mut NonInteractive).await.unwrap();
+    let first = env.fake.keys()[1].clone();
+    let settings = env
+        .settings()
+        .replace(KEY_SECRET, "a-secret-someone-mistyped");
+    std::fs::write(env.settings_path(), settings).unwrap();
+    let report = setup(&env.input(), &mut NonInteractive).await.unwrap();
+    let text = report.to_string();
+    assert!(
+        text.contains(&format!(
+            "API key {first} in the settings file does not authenticate with the secret there: a new key replaces it."
+        )),
+        "{text}"
+    );
+    let second = env.fake.keys()[2].clone();
+    assert!(
+        text.contains(&format!("created API key {second}")),
+        "{text}"
+    );
+    assert!(
+        text.contains("wrote twilio_api_key_sid, twilio_api_key_secret to"),
+        "{text}"
+    );
+    teardown(&env.input()).await.unwrap();
+    assert_eq!(
+        env.fake.keys(),
+        [FOREIGN_KEY],
+        "both of setup's keys deleted"
+    );
+    assert_eq!(env.settings(), ORIGINAL);
+    assert_no_secrets(&[text]);
 }

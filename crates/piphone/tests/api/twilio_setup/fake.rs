@@ -187,6 +187,12 @@ impl Respond for FakeTwilio {
                 "phone_number",
                 query("PhoneNumber"),
             ),
+            ("GET", ["IncomingPhoneNumbers", sid]) => {
+                match a.numbers.iter().find(|n| n["sid"] == *sid) {
+                    Some(n) => ResponseTemplate::new(200).set_body_json(n.clone()),
+                    None => not_found,
+                }
+            }
             ("POST", ["IncomingPhoneNumbers", sid]) => {
                 let Some(n) = a.numbers.iter_mut().find(|n| n["sid"] == *sid) else {
                     return not_found;
