@@ -20,6 +20,7 @@ pub mod startup;
 pub mod state;
 pub mod store;
 pub mod tls;
+pub mod twilio_setup;
 
 pub use settings::Settings;
 pub use startup::Application;

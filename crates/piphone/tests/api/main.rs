@@ -19,5 +19,6 @@ mod route_inventory;
 mod sandbox_process;
 mod secrets;
 mod token;
+mod twilio_setup;
 mod voice;
 mod webhook_fuzz;
