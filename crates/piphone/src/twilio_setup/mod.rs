@@ -119,7 +119,7 @@ fn rest_client(
     base: &Url,
     accept_invalid_certs: bool,
 ) -> Result<Client, SetupError> {
-    crate::startup::install_crypto_provider();
+    crate::tls::install_crypto_provider();
     let config = ClientConfig {
         base_url: base.to_string(),
         accept_invalid_certs,
