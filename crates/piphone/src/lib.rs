@@ -20,7 +20,6 @@ pub mod startup;
 pub mod state;
 pub mod store;
 pub mod tls;
-pub mod twilio_setup;
 
 pub use settings::Settings;
 pub use startup::Application;

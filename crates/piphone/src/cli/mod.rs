@@ -5,12 +5,16 @@
 //!   `sandbox call-in|serve`.
 //! * [`kiosk`] — `piphone kiosk` (the Chromium supervisor) and `call/hangup/answer/dtmf/status`.
 //! * [`doctor`] — `piphone doctor`.
+//! * [`twilio`] — `piphone twilio setup|teardown` ([`twilio_setup`] does the work).
 
 pub mod ban;
 pub mod config;
 pub mod doctor;
 pub mod kiosk;
+pub mod prompt;
 pub mod sandbox;
+pub mod twilio;
+pub mod twilio_setup;
 pub mod user;
 
 use std::ffi::OsString;
@@ -53,6 +57,9 @@ enum Command {
     Sandbox(SandboxCommand),
     #[command(flatten)]
     Kiosk(kiosk::KioskCommand),
+    /// Connect a Twilio account to piphone (setup), or undo it (teardown).
+    #[command(subcommand)]
+    Twilio(twilio::TwilioCommand),
     /// Check this installation: settings, TLS, the server, the kiosk, Chromium, sound cards, the public URL.
     /// Prints OK/WARN/FAIL lines; exits 1 when something FAILs.
     Doctor,
@@ -61,15 +68,20 @@ enum Command {
 /// Runs the command line; the exit code reflects success.
 pub async fn run(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<ExitCode> {
     let cli = Cli::parse_from(args);
+    let command = match cli.command {
+        // Reads only what setup needs: the full settings would refuse the incomplete credentials it starts from.
+        Some(Command::Twilio(cmd)) => return twilio::run(cmd).await,
+        other => other,
+    };
     let loaded = Settings::load();
-    if matches!(cli.command, Some(Command::Doctor)) {
+    if matches!(command, Some(Command::Doctor)) {
         return Ok(doctor::run(loaded).await); // reports bad settings itself
     }
     let (settings, warnings) = loaded?;
     for w in &warnings {
         tracing::warn!("{w}");
     }
-    match cli.command.unwrap_or(Command::Serve) {
+    match command.unwrap_or(Command::Serve) {
         Command::Serve => serve(settings).await,
         Command::User(cmd) => user::run(settings, cmd).await,
         Command::Ban(cmd) => ban::run(settings, cmd).await,
@@ -77,6 +89,7 @@ pub async fn run(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<Exi
         Command::Sandbox(cmd) => sandbox::run(settings, cmd).await,
         Command::Kiosk(cmd) => kiosk::run(settings, cmd).await,
         Command::Doctor => Ok(doctor::run(Ok((settings, warnings))).await),
+        Command::Twilio(cmd) => twilio::run(cmd).await,
     }
 }
 

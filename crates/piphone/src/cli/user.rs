@@ -1,9 +1,7 @@
 //! `piphone user add/list/passwd/disable/enable`: the accounts, straight in the database.
 
-use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
 
-use anyhow::{Context, bail};
 use clap::Subcommand;
 
 use crate::auth::password;
@@ -29,22 +27,9 @@ pub enum UserCommand {
     Enable { name: String },
 }
 
+/// The password, not echoed on a terminal; scripts pipe it in.
 fn read_password(prompt: &str) -> anyhow::Result<String> {
-    let stdin = std::io::stdin();
-    if stdin.is_terminal() {
-        eprint!("{prompt}");
-        std::io::stderr().flush()?;
-    }
-    let mut line = String::new();
-    stdin
-        .lock()
-        .read_line(&mut line)
-        .context("reading the password")?;
-    let pw = line.trim_end_matches(['\n', '\r']).to_owned();
-    if pw.is_empty() {
-        bail!("no password given");
-    }
-    Ok(pw)
+    super::prompt::read_secret(prompt).map_err(|_| anyhow::anyhow!("no password given"))
 }
 
 pub async fn run(settings: Settings, cmd: UserCommand) -> anyhow::Result<ExitCode> {

@@ -139,10 +139,7 @@ pub(crate) fn parse_bool(name: &'static str, raw: &str) -> Result<bool, Settings
 impl Settings {
     /// Loads from the process environment (and the file it names, or `./piphone.toml` when present).
     pub fn load() -> Result<(Settings, Vec<String>), SettingsError> {
-        let env: BTreeMap<String, String> = std::env::vars()
-            .filter(|(k, _)| k.starts_with("PIPHONE_") || names::by_env(k).is_some())
-            .collect();
-        Self::from_sources(&env)
+        Self::from_sources(&process_env())
     }
 
     /// Loads from an explicit environment map; returns the settings and warnings (unknown keys, file mode).
@@ -151,11 +148,8 @@ impl Settings {
     ) -> Result<(Settings, Vec<String>), SettingsError> {
         let mut warnings = Vec::new();
         let mut src = Sources::new(env);
-        let config_file = match src.get("PIPHONE_CONFIG") {
-            Some(path) => Some(PathBuf::from(path)),
-            None if Path::new("piphone.toml").exists() => Some(PathBuf::from("piphone.toml")),
-            None => None,
-        };
+        let config_file = Some(settings_file_path(&mut src))
+            .filter(|p| src.origin("PIPHONE_CONFIG") != Origin::Default || p.exists());
         if let Some(path) = &config_file {
             src.set_file(read_file(path, &mut warnings)?);
         }
@@ -179,12 +173,8 @@ impl Settings {
             )
         })?;
 
-        let public_url = src
-            .get("PIPHONE_PUBLIC_URL")
-            .map(|raw| parse_public_url(&raw))
-            .transpose()?;
-
-        let data_dir = PathBuf::from(src.get("PIPHONE_DATA_DIR").unwrap_or_else(default_data_dir));
+        let public_url = public_url(&mut src)?;
+        let data_dir = data_dir(&mut src);
         let database_url = src
             .get("PIPHONE_DATABASE_URL")
             .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("piphone.sqlite").display()));
@@ -198,11 +188,7 @@ impl Settings {
         let tls = tls_mode(&mut src)?;
         let twilio = TwilioSettings::from_sources(&mut src)?;
 
-        let api_raw = src
-            .get("PIPHONE_TWILIO_API_URL")
-            .unwrap_or_else(|| "https://api.twilio.com".into());
-        let twilio_api_url = Url::parse(&api_raw)
-            .map_err(|e| invalid("PIPHONE_TWILIO_API_URL", format!("{api_raw:?}: {e}")))?;
+        let twilio_api_url = twilio_api_url(&mut src)?;
 
         let dial_countries = dial_countries(src.get("PIPHONE_DIAL_COUNTRIES"))?;
 
@@ -264,6 +250,85 @@ impl Settings {
     pub fn sandbox(&self) -> bool {
         self.twilio.is_none()
     }
+}
+
+/// What `piphone twilio setup` and `teardown` start from: the account SID and auth token (the other three
+/// credentials are what setup makes, so [`Settings`] would refuse them as incomplete), the public URL and where
+/// things are kept, read from the same sources under the same rules.
+#[derive(Debug, Clone)]
+pub struct SetupSettings {
+    pub account_sid: Option<String>,
+    pub auth_token: Option<Secret>,
+    pub public_url: Option<Url>,
+    pub data_dir: PathBuf,
+    /// The settings file setup writes: `PIPHONE_CONFIG`, else `./piphone.toml` (created when missing).
+    pub settings_file: PathBuf,
+    pub twilio_api_url: Url,
+    pub caller_id: Option<String>,
+    /// Which source supplied each value.
+    pub origins: Origins,
+}
+
+impl SetupSettings {
+    /// Loads from the process environment and the settings file, if there is one.
+    pub fn load() -> Result<(SetupSettings, Vec<String>), SettingsError> {
+        Self::from_sources(&process_env())
+    }
+
+    /// Loads from an explicit environment map; returns the values and warnings (file mode).
+    pub fn from_sources(
+        env: &BTreeMap<String, String>,
+    ) -> Result<(SetupSettings, Vec<String>), SettingsError> {
+        let mut warnings = Vec::new();
+        let mut src = Sources::new(env);
+        let settings_file = settings_file_path(&mut src);
+        if settings_file.exists() {
+            src.set_file(read_file(&settings_file, &mut warnings)?);
+        }
+        let settings = SetupSettings {
+            account_sid: src.get("PIPHONE_TWILIO_ACCOUNT_SID"),
+            auth_token: src.get("PIPHONE_TWILIO_AUTH_TOKEN").map(Secret::new),
+            public_url: public_url(&mut src)?,
+            data_dir: data_dir(&mut src),
+            settings_file,
+            twilio_api_url: twilio_api_url(&mut src)?,
+            caller_id: src.get("PIPHONE_CALLER_ID"),
+            origins: src.into_origins(),
+        };
+        Ok((settings, warnings))
+    }
+}
+
+/// The `PIPHONE_…` variables and Twilio's usual names, from the process environment.
+fn process_env() -> BTreeMap<String, String> {
+    std::env::vars()
+        .filter(|(k, _)| k.starts_with("PIPHONE_") || names::by_env(k).is_some())
+        .collect()
+}
+
+/// `PIPHONE_CONFIG`, else `./piphone.toml` (which may not exist).
+fn settings_file_path(src: &mut Sources<'_>) -> PathBuf {
+    PathBuf::from(
+        src.get("PIPHONE_CONFIG")
+            .unwrap_or_else(|| "piphone.toml".into()),
+    )
+}
+
+fn public_url(src: &mut Sources<'_>) -> Result<Option<Url>, SettingsError> {
+    src.get("PIPHONE_PUBLIC_URL")
+        .map(|raw| parse_public_url(&raw))
+        .transpose()
+}
+
+fn data_dir(src: &mut Sources<'_>) -> PathBuf {
+    PathBuf::from(src.get("PIPHONE_DATA_DIR").unwrap_or_else(default_data_dir))
+}
+
+fn twilio_api_url(src: &mut Sources<'_>) -> Result<Url, SettingsError> {
+    let raw = src
+        .get("PIPHONE_TWILIO_API_URL")
+        .unwrap_or_else(|| "https://api.twilio.com".into());
+    Url::parse(&raw).map_err(|e| invalid("PIPHONE_TWILIO_API_URL", format!("{raw:?}: {e}")))
 }
 
 fn tls_mode(src: &mut Sources<'_>) -> Result<TlsMode, SettingsError> {

@@ -10,8 +10,8 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
+use piphone::cli::twilio_setup::{NonInteractive, NumberPrompt, SetupInput, setup, teardown};
 use piphone::settings::Secret;
-use piphone::twilio_setup::{NonInteractive, NumberPrompt, SetupInput, setup, teardown};
 use url::Url;
 
 use fake::*;
@@ -153,7 +153,7 @@ async fn a_fresh_account_gets_a_key_an_app_and_the_number_then_a_second_run_writ
         .dir
         .path()
         .join("data")
-        .join(piphone::twilio_setup::RECORD_FILE);
+        .join(piphone::cli::twilio_setup::RECORD_FILE);
     assert_eq!(mode(&record), 0o600, "record mode");
 
     // Second run: reads only, says so, and leaves the files alone.

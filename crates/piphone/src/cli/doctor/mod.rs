@@ -4,7 +4,9 @@
 //! * `local` — settings, data directory, TLS certificate, the running server, the kiosk page.
 //! * `machine` — Chromium, sound cards (`arecord -l` / `aplay -l`), the clock.
 //! * `public` — what can be checked of `PIPHONE_PUBLIC_URL` from here (scheme, DNS, a trusted certificate).
+//! * `account` — the live Twilio account: API key, TwiML App and number webhooks (`piphone twilio setup` fixes them).
 
+mod account;
 mod cert;
 mod local;
 mod machine;
@@ -84,6 +86,7 @@ pub async fn checks(settings: &Settings, warnings: &[String]) -> Vec<Finding> {
     found.extend(machine::sound_cards().await);
     found.extend(machine::clock().await);
     found.extend(public::public_url(settings).await);
+    found.extend(account::account(settings).await);
     found
 }
 

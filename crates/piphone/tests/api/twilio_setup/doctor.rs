@@ -1,7 +1,7 @@
 //! Doctor's live-account checks after a setup, and after a change behind its back.
 
+use piphone::cli::twilio_setup::{LiveAccount, NonInteractive, live_checks, setup};
 use piphone::settings::Secret;
-use piphone::twilio_setup::{LiveAccount, NonInteractive, live_checks, setup};
 use url::Url;
 
 use super::fake::*;

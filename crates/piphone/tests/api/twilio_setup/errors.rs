@@ -1,8 +1,8 @@
 //! Each failure of setup is a sentence saying what to do: wrong token, number not the account's,
 //! public URL missing or not https, a number gone between list and update, a trial limit.
 
+use piphone::cli::twilio_setup::{NonInteractive, SetupError, SetupInput, setup};
 use piphone::settings::Secret;
-use piphone::twilio_setup::{NonInteractive, SetupError, SetupInput, setup};
 use url::Url;
 
 use super::fake::*;

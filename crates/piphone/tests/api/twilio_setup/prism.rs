@@ -6,10 +6,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use piphone::settings::Secret;
-use piphone::twilio_setup::{
+use piphone::cli::twilio_setup::{
     LiveAccount, LiveFinding, NonInteractive, RECORD_FILE, SetupInput, live_checks, setup, teardown,
 };
+use piphone::settings::Secret;
 use url::Url;
 
 const ACCOUNT: &str = "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
@@ -108,7 +108,7 @@ async fn setup_doctor_and_teardown_send_only_requests_the_openapi_contract_allow
     assert!(
         !found
             .iter()
-            .any(|f| matches!(f, LiveFinding::Unavailable(_))),
+            .any(|f| matches!(f, LiveFinding::Unavailable { .. })),
         "{found:?}"
     );
 

@@ -32,8 +32,12 @@ pub struct LiveAccount<'a> {
 /// fix when it failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LiveFinding {
-    /// Twilio could not be asked (network, or refused credentials): the sentence says what to do.
-    Unavailable(String),
+    /// Twilio could not be asked: the sentence says what to do. `network`: it could not be reached at all (a
+    /// warning: nothing is known to be wrong with the account), rather than refusing the credentials.
+    Unavailable {
+        why: String,
+        network: bool,
+    },
     ApiKeyWorks {
         sid: String,
     },
@@ -70,6 +74,18 @@ pub enum LiveFinding {
 }
 
 impl LiveFinding {
+    fn unavailable(e: SetupError) -> LiveFinding {
+        LiveFinding::Unavailable {
+            network: matches!(e, SetupError::Unreachable { .. }),
+            why: e.to_string(),
+        }
+    }
+
+    /// Twilio could not be reached to check (doctor warns; it cannot tell whether the account is right).
+    pub fn unreachable(&self) -> bool {
+        matches!(self, LiveFinding::Unavailable { network: true, .. })
+    }
+
     pub fn passed(&self) -> bool {
         matches!(
             self,
@@ -82,7 +98,7 @@ impl LiveFinding {
     /// What was checked, for doctor's topic column.
     pub fn topic(&self) -> &'static str {
         match self {
-            LiveFinding::Unavailable(_) => "twilio account",
+            LiveFinding::Unavailable { .. } => "twilio account",
             LiveFinding::ApiKeyWorks { .. } | LiveFinding::ApiKeyRefused { .. } => "twilio api key",
             LiveFinding::AppMatches { .. }
             | LiveFinding::AppMissing { .. }
@@ -103,7 +119,7 @@ impl fmt::Display for LiveFinding {
                 .unwrap_or_else(|| "(none)".into())
         };
         match self {
-            LiveFinding::Unavailable(why) => f.write_str(why),
+            LiveFinding::Unavailable { why, .. } => f.write_str(why),
             LiveFinding::ApiKeyWorks { sid } => write!(f, "API key {sid} authenticates"),
             LiveFinding::ApiKeyRefused { sid } => write!(
                 f,
@@ -175,7 +191,7 @@ pub async fn live_checks(account: &LiveAccount<'_>) -> Vec<LiveFinding> {
             account.accept_invalid_certs,
         )
     };
-    let unavailable = |e: SetupError| vec![LiveFinding::Unavailable(e.to_string())];
+    let unavailable = |e: SetupError| vec![LiveFinding::unavailable(e)];
     let (with_key, with_token) = match (
         client(Auth::api_key(
             account.api_key_sid,
@@ -214,9 +230,9 @@ pub async fn live_checks(account: &LiveAccount<'_>) -> Vec<LiveFinding> {
             expected,
         },
         Err(e) if not_found(&e) => LiveFinding::AppMissing { sid },
-        Err(e) => LiveFinding::Unavailable(fail("read the TwiML App", e).to_string()),
+        Err(e) => LiveFinding::unavailable(fail("read the TwiML App", e)),
     };
-    let stop = matches!(app_finding, LiveFinding::Unavailable(_));
+    let stop = matches!(app_finding, LiveFinding::Unavailable { .. });
     found.push(app_finding);
     if stop {
         return found;
@@ -228,9 +244,10 @@ pub async fn live_checks(account: &LiveAccount<'_>) -> Vec<LiveFinding> {
     let numbers = match with_token.list_incoming_phone_numbers(None).await {
         Ok(numbers) => numbers,
         Err(e) => {
-            found.push(LiveFinding::Unavailable(
-                fail("list the account's phone numbers", e).to_string(),
-            ));
+            found.push(LiveFinding::unavailable(fail(
+                "list the account's phone numbers",
+                e,
+            )));
             return found;
         }
     };

@@ -110,6 +110,20 @@ pub enum SetupError {
 }
 
 impl SetupError {
+    /// Whether the operator's input or settings are at fault (exit code 2), not Twilio or the network (1).
+    pub fn is_input(&self) -> bool {
+        matches!(
+            self,
+            SetupError::PublicUrlMissing
+                | SetupError::PublicUrlNotHttps(_)
+                | SetupError::BadAccountSid
+                | SetupError::MissingAuthToken
+                | SetupError::BadNumber(_)
+                | SetupError::SeveralNumbers(_)
+                | SetupError::OtherAccount { .. }
+        )
+    }
+
     /// The sentence for a failed REST request; `doing` completes "Twilio refused to …".
     pub(crate) fn rest(doing: &str, account: &str, base: &str, e: RestError) -> SetupError {
         if matches!(
