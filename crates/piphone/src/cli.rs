@@ -94,6 +94,12 @@ enum SandboxCommand {
         from: String,
         #[arg(long, default_value_t = 1)]
         count: u32,
+        /// The callers' voice: a tone of this frequency (default: a different tone for each caller).
+        #[arg(long, value_name = "HZ", conflicts_with = "speech")]
+        tone: Option<f64>,
+        /// The callers' voice: this text, spoken (espeak-ng) again and again.
+        #[arg(long, value_name = "TEXT")]
+        speech: Option<String>,
     },
     /// Run the sandbox as its own process (same data directory and TLS settings as the server), so the server
     /// can be restarted while simulated calls go on. Prints its URL first; point the server at it with
@@ -124,8 +130,16 @@ pub async fn run(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<Exi
         Command::User(cmd) => user(settings, cmd).await,
         Command::Ban(cmd) => ban(settings, cmd).await,
         Command::Config(ConfigCommand::Check) => config_check(&settings, &warnings),
-        Command::Sandbox(SandboxCommand::CallIn { from, count }) => {
-            sandbox_call_in(settings, &from, count).await
+        Command::Sandbox(SandboxCommand::CallIn {
+            from,
+            count,
+            tone,
+            speech,
+        }) => {
+            let voice = tone
+                .map(sandbox::Voice::ToneHz)
+                .or(speech.map(sandbox::Voice::Speech));
+            sandbox_call_in(settings, &from, count, voice).await
         }
         Command::Sandbox(SandboxCommand::Serve {
             listen,
@@ -318,7 +332,12 @@ fn server_url(settings: &Settings) -> url::Url {
     crate::server::local_url(settings.listen, tls)
 }
 
-async fn sandbox_call_in(settings: Settings, from: &str, count: u32) -> anyhow::Result<ExitCode> {
+async fn sandbox_call_in(
+    settings: Settings,
+    from: &str,
+    count: u32,
+    voice: Option<sandbox::Voice>,
+) -> anyhow::Result<ExitCode> {
     if !settings.sandbox() {
         bail!("the sandbox only runs when no Twilio credentials are configured");
     }
@@ -331,7 +350,7 @@ async fn sandbox_call_in(settings: Settings, from: &str, count: u32) -> anyhow::
         .unwrap_or_else(|| server_url(&settings));
     let insecure = url.scheme() == "https";
     let sids = sandbox::ControlClient::new(url, &creds, insecure)?
-        .call_in(from, count)
+        .call_in_with_voice(from, count, voice.as_ref())
         .await?;
     for sid in sids {
         println!("{sid}");
