@@ -17,8 +17,9 @@
 //! The call engine (`engine/`) requests `<webhook_base>/voice` for calls placed by a browser and
 //! `<webhook_base>/voice/incoming` for simulated listeners calling the station number, signed
 //! exactly as Twilio signs, and executes the TwiML it gets back. Durations are simulated and
-//! scaled by [`SandboxOptions::speed`] (see [`Timing`]). No audio flows: the browser's
-//! peer connection reaches signaling state `stable` with a synthetic SDP (`sdp.rs`) and stops there.
+//! scaled by [`SandboxOptions::speed`] (see [`Timing`]). Simulated parties speak and hear real
+//! audio (`media/`: voices, Say/Play/Pause, bridges, ringback, in-band DTMF); the browser's peer
+//! connection still reaches signaling state `stable` with a synthetic SDP (`sdp.rs`) and stops there.
 
 mod auth;
 mod client;

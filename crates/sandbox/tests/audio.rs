@@ -25,18 +25,24 @@ fn near(hz: Option<f64>, want: f64, tolerance: f64) -> bool {
     hz.is_some_and(|hz| (hz - want).abs() <= tolerance)
 }
 
-#[tokio::test]
-async fn bridged_parties_hear_each_others_voice_and_heard_wav_holds_it() {
-    let sb = TestSandbox::spawn_at(REAL_TIME).await;
+/// A caller with a 440 Hz voice whose `<Dial {dial_attributes}>` reaches a phone answering with a 700 Hz voice.
+async fn call_a_700_hz_phone(sb: &TestSandbox, dial_attributes: &str) -> String {
     sb.phone_with_voice("+15557770101", "answer", 200, json!({ "tone_hz": 700 }))
         .await;
     sb.twiml(
         "/voice/incoming",
-        "<Response><Dial><Number>+15557770101</Number></Dial></Response>",
+        &format!(
+            "<Response><Dial {dial_attributes}><Number>+15557770101</Number></Dial></Response>"
+        ),
     );
-    let caller = sb
-        .call_in_with_voice("+15551230001", json!({ "tone_hz": 440 }))
-        .await;
+    sb.call_in_with_voice("+15551230001", json!({ "tone_hz": 440 }))
+        .await
+}
+
+#[tokio::test]
+async fn bridged_parties_hear_each_others_voice_and_heard_wav_holds_it() {
+    let sb = TestSandbox::spawn_at(REAL_TIME).await;
+    let caller = call_a_700_hz_phone(&sb, "").await;
     let call = sb
         .wait_call(&caller, "a second of the far end's 700 Hz", |c| {
             let (hz, dbfs) = listen(c, "heard");
@@ -51,11 +57,7 @@ async fn bridged_parties_hear_each_others_voice_and_heard_wav_holds_it() {
         "{call:#}"
     );
     let callee = call["bridged_with"].as_str().unwrap().to_owned();
-    sb.wait_call(&callee, "the caller's 440 Hz", |c| {
-        let (hz, dbfs) = listen(c, "heard");
-        near(hz, 440.0, 3.0) && dbfs > SPEAKING_DBFS
-    })
-    .await;
+    sb.wait_hearing(&callee, 440.0).await;
 
     let wav = Wav::parse(&sb.heard_wav(&caller).await).unwrap();
     assert_eq!(
@@ -77,22 +79,20 @@ async fn voices_outside_the_telephone_band_are_refused() {
         ("too high", json!({ "tone_hz": 5000 })),
         ("empty speech", json!({ "speech": " " })),
     ] {
-        let (status, body) = sb
-            .control(
-                reqwest::Method::POST,
+        for (route, body) in [
+            (
                 "/sandbox/call-in",
-                Some(json!({ "from": "+15551230001", "voice": voice })),
-            )
-            .await;
-        assert_eq!(status, 400, "case {case}: {body}");
-        let (status, _) = sb
-            .control(
-                reqwest::Method::POST,
+                json!({ "from": "+15551230001", "voice": voice }),
+            ),
+            (
                 "/sandbox/phones",
-                Some(json!({ "number": "+15557770101", "voice": voice })),
-            )
-            .await;
-        assert_eq!(status, 400, "case {case} (phones)");
+                json!({ "number": "+15557770101", "voice": voice }),
+            ),
+        ] {
+            let (status, answer) = sb.control(reqwest::Method::POST, route, Some(body)).await;
+            assert_eq!(status, 400, "case {case} at {route}: {answer}");
+            assert!(answer["error"].as_str().is_some(), "case {case} at {route}");
+        }
     }
 }
 
@@ -150,10 +150,7 @@ async fn a_queued_caller_hears_hold_music_then_the_host_both_ways() {
     let caller = sb
         .call_in_with_voice("+15551230001", json!({ "tone_hz": 440 }))
         .await;
-    sb.wait_call(&caller, "the hold music (1.5 kHz)", |c| {
-        near(listen(c, "heard").0, 1500.0, 3.0)
-    })
-    .await;
+    sb.wait_hearing(&caller, 1500.0).await;
     sb.twiml(
         "/voice/incoming",
         "<Response><Dial><Queue>radio</Queue></Dial></Response>",
@@ -161,16 +158,8 @@ async fn a_queued_caller_hears_hold_music_then_the_host_both_ways() {
     let host = sb
         .call_in_with_voice("+15551239999", json!({ "tone_hz": 900 }))
         .await;
-    sb.wait_call(&host, "the caller's 440 Hz", |c| {
-        let (hz, dbfs) = listen(c, "heard");
-        near(hz, 440.0, 3.0) && dbfs > SPEAKING_DBFS
-    })
-    .await;
-    sb.wait_call(&caller, "the host's 900 Hz", |c| {
-        let (hz, dbfs) = listen(c, "heard");
-        near(hz, 900.0, 3.0) && dbfs > SPEAKING_DBFS
-    })
-    .await;
+    sb.wait_hearing(&host, 440.0).await;
+    sb.wait_hearing(&caller, 900.0).await;
     sb.hang_up(&host).await;
 }
 
@@ -184,11 +173,7 @@ async fn play_of_a_wav_the_app_serves_is_heard_at_its_frequency() {
         "<Response><Play>/sounds/tone.wav</Play></Response>",
     );
     let sid = sb.call_in("+15551230001").await;
-    sb.wait_call(&sid, "1 kHz", |c| {
-        let (hz, dbfs) = listen(c, "heard");
-        near(hz, 1000.0, 3.0) && dbfs > SPEAKING_DBFS
-    })
-    .await;
+    sb.wait_hearing(&sid, 1000.0).await;
     assert!(
         sb.call(&sid).await["events"]
             .as_array()
@@ -206,11 +191,7 @@ async fn an_unplayable_play_is_a_short_tone_and_an_unsupported_event() {
         "<Response><Play>/sounds/missing.mp3</Play></Response>",
     );
     let sid = sb.call_in("+15551230001").await;
-    let call = sb
-        .wait_call(&sid, "the stand-in tone", |c| {
-            near(listen(c, "heard").0, 480.0, 3.0)
-        })
-        .await;
+    let call = sb.wait_hearing(&sid, 480.0).await;
     let call = if events(&call, "unsupported").is_empty() {
         sb.wait_call(&sid, "unsupported", |c| {
             !events(c, "unsupported").is_empty()
@@ -248,29 +229,11 @@ async fn a_ringing_number_gives_ringback() {
 #[tokio::test]
 async fn an_in_band_star_in_a_hangup_on_star_bridge_drops_the_other_party() {
     let sb = TestSandbox::spawn_at(REAL_TIME).await;
-    sb.phone_with_voice("+15557770103", "answer", 200, json!({ "tone_hz": 700 }))
-        .await;
-    sb.twiml(
-        "/voice/incoming",
-        r#"<Response><Dial hangupOnStar="true" action="/app/after"><Number>+15557770103</Number></Dial></Response>"#,
-    );
     sb.twiml("/app/after", r#"<Response><Pause length="5"/></Response>"#);
-    let caller = sb
-        .call_in_with_voice("+15551230001", json!({ "tone_hz": 440 }))
-        .await;
-    let call = sb
-        .wait_call(&caller, "the far end's voice", |c| {
-            near(listen(c, "heard").0, 700.0, 3.0)
-        })
-        .await;
+    let caller = call_a_700_hz_phone(&sb, r#"hangupOnStar="true" action="/app/after""#).await;
+    let call = sb.wait_hearing(&caller, 700.0).await;
     let callee = call["bridged_with"].as_str().unwrap().to_owned();
-    let (status, body) = sb
-        .control(
-            reqwest::Method::POST,
-            &format!("/sandbox/calls/{caller}/digits"),
-            Some(json!({ "digits": "*", "inband": true })),
-        )
-        .await;
+    let (status, body) = sb.press(&caller, "*", true).await;
     assert_eq!(status, 200, "{body}");
     let far_end = sb.wait_status(&callee, "completed").await;
     assert_eq!(events(&far_end, "hangup")[0]["by"], "bridge");

@@ -272,6 +272,28 @@ impl TestSandbox {
         panic!("call {sid} never got {what}: {last:#}");
     }
 
+    /// The party of call `sid` presses `digits` (`inband`: plays their tones); the control API's answer.
+    pub async fn press(&self, sid: &str, digits: &str, inband: bool) -> (u16, Value) {
+        self.control(
+            reqwest::Method::POST,
+            &format!("/sandbox/calls/{sid}/digits"),
+            Some(json!({ "digits": digits, "inband": inband })),
+        )
+        .await
+    }
+
+    /// Waits until call `sid`'s party hears `hz` (± 3 Hz) louder than −30 dBFS in the last second.
+    pub async fn wait_hearing(&self, sid: &str, hz: f64) -> Value {
+        self.wait_call(sid, &format!("{hz} Hz heard"), |c| {
+            let heard = &c["audio"]["heard"];
+            heard["dominant_hz"]
+                .as_f64()
+                .is_some_and(|h| (h - hz).abs() <= 3.0)
+                && heard["level_dbfs"].as_f64() > Some(-30.0)
+        })
+        .await
+    }
+
     /// The last 30 s that call `sid`'s party heard, as the sandbox's WAV file.
     pub async fn heard_wav(&self, sid: &str) -> Vec<u8> {
         let resp = self

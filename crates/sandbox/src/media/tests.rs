@@ -14,12 +14,18 @@ fn tone_leg(media: &Media, sid: &str, hz: f64) {
     let _ = media.add_leg(sid, media.mouth(&Voice::ToneHz(hz)));
 }
 
-#[test]
-fn a_bridge_carries_each_party_to_the_other_and_hearing_ends_with_its_guard() {
+/// Legs A (440 Hz) and B (700 Hz), bridged.
+fn bridged_pair() -> Media {
     let media = Media::default();
     tone_leg(&media, "A", 440.0);
     tone_leg(&media, "B", 700.0);
     media.bridge("A", "B");
+    media
+}
+
+#[test]
+fn a_bridge_carries_each_party_to_the_other_and_hearing_ends_with_its_guard() {
+    let media = bridged_pair();
     for _ in 0..50 {
         media.tick();
     }
@@ -98,10 +104,7 @@ async fn outside_parties_and_connections_exchange_frames_on_the_clock() {
 
 #[test]
 fn in_band_keys_are_found_in_what_a_party_says_and_what_its_peer_hears() {
-    let media = Media::default();
-    tone_leg(&media, "A", 440.0);
-    tone_leg(&media, "B", 700.0);
-    media.bridge("A", "B");
+    let media = bridged_pair();
     media.press_inband("A", "*").unwrap();
     assert!(media.press_inband("A", "x").is_err());
     let found: Vec<_> = (0..30).flat_map(|_| media.tick().unwrap()).collect();
