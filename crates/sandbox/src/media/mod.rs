@@ -9,7 +9,7 @@
 //! in-band [`DtmfDetector`].
 //!
 //! # Plugging in code outside the engine (browsers over WebRTC, Media Streams)
-//! All of it goes through [`Outside`]: `tx` carries frames **into** the call, `rx` frames **out of** it, bounded
+//! The engine's `Media` is `engine.media`; everything goes through [`outside::Outside`]: `tx` carries frames **into** the call, `rx` frames **out of** it, bounded
 //! channels of [`Frame`] (8 kHz linear; `Frame::from_ulaw`/`to_ulaw` at the edge). The clock takes at most one
 //! frame per tick from `tx` (none queued: silence) and offers one per tick to `rx` (a full channel drops it),
 //! so the outside side never blocks the clock and should do its own jitter buffering
@@ -20,7 +20,9 @@
 //!   `Outside` (its `rx`) puts the party back to silence.
 //! - [`Media::listen`]: a copy of what the leg's party says (`<Start><Stream>`, listen-only), until dropped.
 //!
-//! RFC 4733 digits or a stream's `dtmf` are not audio: they go to the leg as `Signal::Digits`.
+//! All three take the CallSid and give `None` for a leg that is unknown or over. RFC 4733 digits or a stream's
+//! `dtmf` are not audio: send them to the leg as `Signal::Digits { digits, inband: false }`. Frames are linear
+//! inside; a μ-law leg costs one decode and one encode per frame (no pass-through).
 
 mod load;
 pub mod outside;
