@@ -4,7 +4,7 @@
 use anyhow::Context as _;
 use serde_json::{Value, json};
 
-use super::Credentials;
+use super::{Credentials, Voice};
 
 /// The control API of the sandbox at one base URL, with the sandbox account's credentials.
 #[derive(Clone)]
@@ -54,6 +54,16 @@ impl ControlClient {
     /// Asks the sandbox to place `count` calls from consecutive numbers starting at `from`; returns their
     /// CallSids.
     pub async fn call_in(&self, from: &str, count: u32) -> anyhow::Result<Vec<String>> {
+        self.call_in_with_voice(from, count, None).await
+    }
+
+    /// [`ControlClient::call_in`] with every caller speaking with `voice` (by default each gets its own tone).
+    pub async fn call_in_with_voice(
+        &self,
+        from: &str,
+        count: u32,
+        voice: Option<&Voice>,
+    ) -> anyhow::Result<Vec<String>> {
         let url = self
             .base
             .join("/sandbox/call-in")
@@ -62,7 +72,7 @@ impl ControlClient {
             .http
             .post(url.clone())
             .basic_auth(&self.account_sid, Some(&self.auth_token))
-            .json(&json!({ "from": from, "count": count }))
+            .json(&json!({ "from": from, "count": count, "voice": voice }))
             .send()
             .await
             .with_context(|| format!("POST {url}"))?;

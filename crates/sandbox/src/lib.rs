@@ -17,8 +17,9 @@
 //! The call engine (`engine/`) requests `<webhook_base>/voice` for calls placed by a browser and
 //! `<webhook_base>/voice/incoming` for simulated listeners calling the station number, signed
 //! exactly as Twilio signs, and executes the TwiML it gets back. Durations are simulated and
-//! scaled by [`SandboxOptions::speed`] (see [`Timing`]). No audio flows: the browser's
-//! peer connection reaches signaling state `stable` with a synthetic SDP (`sdp.rs`) and stops there.
+//! scaled by [`SandboxOptions::speed`] (see [`Timing`]). Simulated parties speak and hear real
+//! audio (`media/`: voices, Say/Play/Pause, bridges, ringback, in-band DTMF); the browser's peer
+//! connection still reaches signaling state `stable` with a synthetic SDP (`sdp.rs`) and stops there.
 
 mod auth;
 mod client;
@@ -27,6 +28,7 @@ mod credentials;
 mod engine;
 mod gateway;
 mod ids;
+mod media;
 mod proto;
 mod rest;
 mod sdp;
@@ -37,6 +39,7 @@ use axum::routing::get;
 pub use client::ControlClient;
 pub use credentials::{Credentials, FILE_NAME as CREDENTIALS_FILE};
 pub use engine::Timing;
+pub use media::Voice;
 
 /// How the sandbox reaches piphone.
 #[derive(Debug, Clone)]
@@ -76,8 +79,13 @@ impl Sandbox {
     /// `from`. Returns their CallSids. (The page's sandbox panel uses this through the app's session-checked
     /// `/api/sandbox/call-in`; the CLI and tests use the control API.)
     pub fn call_in(&self, from: &str, count: u32) -> Vec<String> {
+        self.call_in_with_voice(from, count, None)
+    }
+
+    /// [`Sandbox::call_in`] with every caller speaking with `voice` (by default each gets its own tone).
+    pub fn call_in_with_voice(&self, from: &str, count: u32, voice: Option<&Voice>) -> Vec<String> {
         (0..count)
-            .map(|n| self.engine.call_in(&control::nth_number(from, n)))
+            .map(|n| self.engine.call_in(&control::nth_number(from, n), voice))
             .collect()
     }
 

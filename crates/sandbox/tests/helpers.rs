@@ -8,6 +8,7 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, Uri};
+use axum::response::{IntoResponse, Response};
 use futures_util::{SinkExt, StreamExt};
 use sandbox::{Credentials, Sandbox, SandboxOptions, Timing};
 use serde_json::{Value, json};
@@ -41,6 +42,8 @@ impl Recorded {
 #[derive(Default)]
 pub struct Stub {
     twiml: Mutex<HashMap<String, String>>,
+    /// Files served as they are (e.g. WAV files for `<Play>`), by path.
+    files: Mutex<HashMap<String, Vec<u8>>>,
     requests: Mutex<Vec<Recorded>>,
     base: Mutex<String>,
     auth_token: String,
@@ -58,7 +61,10 @@ async fn stub_handler(
     uri: Uri,
     headers: HeaderMap,
     body: Bytes,
-) -> ([(&'static str, &'static str); 1], String) {
+) -> Response {
+    if let Some(file) = stub.files.lock().unwrap().get(uri.path()) {
+        return ([("content-type", "audio/wav")], file.clone()).into_response();
+    }
     let url = format!("{}{}", stub.base.lock().unwrap(), uri);
     let params = twilio::signature::parse_form(&body).unwrap_or_default();
     let signature = headers
@@ -83,11 +89,16 @@ async fn stub_handler(
         .get(&path)
         .cloned()
         .unwrap_or_else(|| "<Response><Pause length=\"5\"/></Response>".into());
-    ([("content-type", "text/xml")], twiml)
+    ([("content-type", "text/xml")], twiml).into_response()
 }
 
 impl TestSandbox {
     pub async fn spawn() -> TestSandbox {
+        TestSandbox::spawn_at(SPEED).await
+    }
+
+    /// A sandbox whose simulated time runs `speed` times faster than real time (1.0 for tests that listen).
+    pub async fn spawn_at(speed: f64) -> TestSandbox {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base: Url = format!("http://{}", listener.local_addr().unwrap())
@@ -102,13 +113,13 @@ impl TestSandbox {
         let opts = SandboxOptions {
             webhook_base: base.clone(),
             accept_invalid_certs: false,
-            speed: SPEED,
+            speed,
         };
         let sandbox = Sandbox::with_timing(
             creds.clone(),
             opts,
             Timing {
-                speed: SPEED,
+                speed,
                 play_ms: 3000,
             },
         );
@@ -133,6 +144,15 @@ impl TestSandbox {
             .lock()
             .unwrap()
             .insert(path.to_owned(), twiml.to_owned());
+    }
+
+    /// The stub app serves `bytes` at `path`.
+    pub fn file(&self, path: &str, bytes: Vec<u8>) {
+        self.stub
+            .files
+            .lock()
+            .unwrap()
+            .insert(path.to_owned(), bytes);
     }
 
     pub fn requests(&self) -> Vec<Recorded> {
@@ -184,11 +204,16 @@ impl TestSandbox {
     }
 
     pub async fn call_in(&self, from: &str) -> String {
+        self.call_in_with_voice(from, Value::Null).await
+    }
+
+    /// A call-in whose caller speaks with `voice` (`{"tone_hz": 440}`, `{"speech": "…"}`, null: the default).
+    pub async fn call_in_with_voice(&self, from: &str, voice: Value) -> String {
         let (status, body) = self
             .control(
                 reqwest::Method::POST,
                 "/sandbox/call-in",
-                Some(json!({ "from": from, "count": 1 })),
+                Some(json!({ "from": from, "count": 1, "voice": voice })),
             )
             .await;
         assert_eq!(status, 200, "{body}");
@@ -215,7 +240,19 @@ impl TestSandbox {
     }
 
     pub async fn phone(&self, number: &str, behaviour: &str, ring_ms: u64) {
-        let body = json!({ "number": number, "behaviour": behaviour, "ring_ms": ring_ms });
+        self.phone_with_voice(number, behaviour, ring_ms, Value::Null)
+            .await;
+    }
+
+    pub async fn phone_with_voice(
+        &self,
+        number: &str,
+        behaviour: &str,
+        ring_ms: u64,
+        voice: Value,
+    ) {
+        let body =
+            json!({ "number": number, "behaviour": behaviour, "ring_ms": ring_ms, "voice": voice });
         let (status, body) = self
             .control(reqwest::Method::POST, "/sandbox/phones", Some(body))
             .await;
@@ -233,6 +270,42 @@ impl TestSandbox {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         panic!("call {sid} never got {what}: {last:#}");
+    }
+
+    /// The party of call `sid` presses `digits` (`inband`: plays their tones); the control API's answer.
+    pub async fn press(&self, sid: &str, digits: &str, inband: bool) -> (u16, Value) {
+        self.control(
+            reqwest::Method::POST,
+            &format!("/sandbox/calls/{sid}/digits"),
+            Some(json!({ "digits": digits, "inband": inband })),
+        )
+        .await
+    }
+
+    /// Waits until call `sid`'s party hears `hz` (± 3 Hz) louder than −30 dBFS in the last second.
+    pub async fn wait_hearing(&self, sid: &str, hz: f64) -> Value {
+        self.wait_call(sid, &format!("{hz} Hz heard"), |c| {
+            let heard = &c["audio"]["heard"];
+            heard["dominant_hz"]
+                .as_f64()
+                .is_some_and(|h| (h - hz).abs() <= 3.0)
+                && heard["level_dbfs"].as_f64() > Some(-30.0)
+        })
+        .await
+    }
+
+    /// The last 30 s that call `sid`'s party heard, as the sandbox's WAV file.
+    pub async fn heard_wav(&self, sid: &str) -> Vec<u8> {
+        let resp = self
+            .http
+            .get(self.url(&format!("/sandbox/calls/{sid}/heard.wav")))
+            .basic_auth(&self.creds.account_sid, Some(&self.creds.auth_token))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+        assert_eq!(resp.headers()["content-type"], "audio/wav");
+        resp.bytes().await.unwrap().to_vec()
     }
 
     pub async fn wait_status(&self, sid: &str, status: &str) -> Value {

@@ -19,6 +19,12 @@ pub enum SandboxCommand {
         from: String,
         #[arg(long, default_value_t = 1)]
         count: u32,
+        /// The callers' voice: a tone of this frequency (default: a different tone for each caller).
+        #[arg(long, value_name = "HZ", conflicts_with = "speech")]
+        tone: Option<f64>,
+        /// The callers' voice: this text, spoken (espeak-ng) again and again.
+        #[arg(long, value_name = "TEXT")]
+        speech: Option<String>,
     },
     /// Run the sandbox as its own process (same data directory and TLS settings as the server), so the server
     /// can be restarted while simulated calls go on. Prints its URL first; point the server at it with
@@ -38,7 +44,17 @@ pub async fn run(settings: Settings, command: SandboxCommand) -> anyhow::Result<
         bail!("the sandbox only runs when no Twilio credentials are configured");
     }
     match command {
-        SandboxCommand::CallIn { from, count } => call_in(settings, &from, count).await,
+        SandboxCommand::CallIn {
+            from,
+            count,
+            tone,
+            speech,
+        } => {
+            let voice = tone
+                .map(::sandbox::Voice::ToneHz)
+                .or(speech.map(::sandbox::Voice::Speech));
+            call_in(settings, &from, count, voice).await
+        }
         SandboxCommand::Serve {
             listen,
             webhook_base,
@@ -52,7 +68,12 @@ fn server_url(settings: &Settings) -> Url {
     crate::server::local_url(settings.listen, tls)
 }
 
-async fn call_in(settings: Settings, from: &str, count: u32) -> anyhow::Result<ExitCode> {
+async fn call_in(
+    settings: Settings,
+    from: &str,
+    count: u32,
+    voice: Option<::sandbox::Voice>,
+) -> anyhow::Result<ExitCode> {
     crate::tls::install_crypto_provider();
     let creds = ::sandbox::Credentials::load_or_create(&settings.data_dir)?;
     // The sandbox's control API: on the server's own listener, or at the sandbox process's URL.
@@ -62,7 +83,7 @@ async fn call_in(settings: Settings, from: &str, count: u32) -> anyhow::Result<E
         .unwrap_or_else(|| server_url(&settings));
     let insecure = url.scheme() == "https";
     let sids = ::sandbox::ControlClient::new(url, &creds, insecure)?
-        .call_in(from, count)
+        .call_in_with_voice(from, count, voice.as_ref())
         .await?;
     for sid in sids {
         println!("{sid}");

@@ -10,6 +10,7 @@ mod dial;
 mod enqueue;
 mod leg;
 pub mod queue;
+mod sound;
 mod timing;
 mod twiml;
 mod webhook;
@@ -27,14 +28,15 @@ pub use queue::Queue;
 pub use timing::{DEFAULT_RING_MS, Timing};
 
 use super::{Credentials, SandboxOptions, ids};
+use crate::media::{Media, Voice};
 
 /// What another part of the sandbox can tell a call leg.
 #[derive(Debug)]
 pub enum Signal {
     /// The leg's party hung up (or the leg was ended through REST).
     Hangup { by: String },
-    /// DTMF from the leg's party.
-    Digits(String),
+    /// DTMF from the leg's party: pressed (signaling, RFC 4733) or found in-band in what it says.
+    Digits { digits: String, inband: bool },
     /// Leave whatever TwiML is running and continue with this document (REST redirect, dequeue).
     Redirect(Source),
     /// A browser (signaling connection `conn_id`) answered this (dialled) leg.
@@ -88,10 +90,12 @@ pub enum Behaviour {
     Failed,
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Phone {
     pub behaviour: Behaviour,
     pub ring_ms: u64,
+    /// How the far end sounds once it answers (a default voice when `None`).
+    pub voice: Option<Voice>,
 }
 
 /// A registered browser: frames for it go through `tx`.
@@ -118,6 +122,7 @@ pub struct Inner {
     pub opts: SandboxOptions,
     pub timing: Timing,
     pub http: reqwest::Client,
+    pub media: Media,
     state: Mutex<State>,
     next_conn: AtomicU64,
 }
@@ -146,6 +151,7 @@ impl Engine {
             opts,
             timing,
             http,
+            media: Media::default(),
             state: Mutex::new(State::default()),
             next_conn: AtomicU64::new(1),
         }))
@@ -170,6 +176,7 @@ impl Engine {
     pub fn add_call(&self, mut rec: CallRecord) -> mpsc::UnboundedReceiver<Signal> {
         let (tx, rx) = mpsc::unbounded_channel();
         rec.signal = Some(tx);
+        self.add_media(&rec.sid, &rec.party);
         let mut st = self.state();
         st.order.push(rec.sid.clone());
         st.calls.insert(rec.sid.clone(), rec);
@@ -213,14 +220,16 @@ impl Engine {
     }
 
     pub fn phone(&self, number: &str) -> Phone {
-        self.state().phones.get(number).copied().unwrap_or(Phone {
+        self.state().phones.get(number).cloned().unwrap_or(Phone {
             behaviour: Behaviour::Answer,
             ring_ms: timing::DEFAULT_RING_MS,
+            voice: None,
         })
     }
 
-    /// Starts an inbound PSTN call from a simulated listener to the station number.
-    pub fn call_in(&self, from: &str) -> String {
+    /// Starts an inbound PSTN call from a simulated listener (speaking with `voice`, or a default one) to the
+    /// station number.
+    pub fn call_in(&self, from: &str, voice: Option<&Voice>) -> String {
         let sid = ids::sid("CA");
         let to = self.creds.station_number.clone();
         let rx = self.add_call(CallRecord::new(
@@ -231,6 +240,9 @@ impl Engine {
             None,
             Party::Simulated,
         ));
+        if let Some(voice) = voice {
+            self.media.set_mouth(&sid, self.media.mouth(voice));
+        }
         let params = vec![
             ("AccountSid".to_owned(), self.creds.account_sid.clone()),
             ("ApiVersion".to_owned(), "2010-04-01".to_owned()),

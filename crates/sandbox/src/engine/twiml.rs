@@ -89,8 +89,11 @@ fn verb(el: &Element, base: &Url) -> Verb {
             text: proto::text(el).to_owned(),
             loops,
         },
+        // A relative URL is fetched from the document's server, as on Twilio.
         "Play" => Verb::Play {
-            url: proto::text(el).to_owned(),
+            url: base
+                .join(proto::text(el))
+                .map_or_else(|_| proto::text(el).to_owned(), String::from),
             loops,
         },
         "Pause" => Verb::Pause {

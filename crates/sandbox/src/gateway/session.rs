@@ -140,7 +140,13 @@ impl Session {
                 if let (Some(sid), Some(digits)) =
                     (callsid(&p), p.get("dtmf").and_then(Value::as_str))
                 {
-                    self.engine.signal(&sid, Signal::Digits(digits.to_owned()));
+                    self.engine.signal(
+                        &sid,
+                        Signal::Digits {
+                            digits: digits.to_owned(),
+                            inband: false,
+                        },
+                    );
                 }
             }
             other => tracing::debug!(
