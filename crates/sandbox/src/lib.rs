@@ -30,6 +30,7 @@ mod ids;
 mod proto;
 mod rest;
 mod sdp;
+pub mod streams;
 
 use axum::Router;
 use axum::routing::get;

@@ -6,3 +6,4 @@ mod gateway;
 mod helpers;
 mod rest;
 mod signatures;
+mod streams;

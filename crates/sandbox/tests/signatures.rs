@@ -30,7 +30,7 @@ print(json.dumps({"checked": len(data["requests"]), "bad": bad}))
 sys.exit(1 if bad else 0)
 "#;
 
-fn python() -> PathBuf {
+pub fn python() -> PathBuf {
     if let Some(p) = std::env::var_os("PIPHONE_TEST_PYTHON") {
         return p.into();
     }

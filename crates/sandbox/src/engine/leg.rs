@@ -161,6 +161,9 @@ impl Leg {
                 Verb::Dial(d) => self.dial(d).await,
                 Verb::Enqueue(e) => self.enqueue(e).await,
                 Verb::Leave => Flow::Next,
+                // Media Streams (engine/stream.rs).
+                Verb::Connect(s) => self.connect_stream(s).await,
+                Verb::StartStream(s) => self.start_stream(s).await,
                 Verb::Other(name) => {
                     self.engine
                         .event(&self.sid, "unsupported", json!({ "verb": name }));

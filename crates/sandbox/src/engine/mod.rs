@@ -10,6 +10,7 @@ mod dial;
 mod enqueue;
 mod leg;
 pub mod queue;
+mod stream;
 mod timing;
 mod twiml;
 mod webhook;
