@@ -54,7 +54,8 @@ pub fn spawn(
 }
 
 impl Leg {
-    async fn run(mut self, first: Source) {
+    /// Executes TwiML from `first` until the leg ends.
+    pub async fn run(mut self, first: Source) {
         let mut next = Some(first);
         let mut quick_hops = 0;
         while let Some(source) = next.take() {

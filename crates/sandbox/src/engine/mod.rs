@@ -9,6 +9,7 @@ mod calls;
 mod dial;
 mod enqueue;
 mod leg;
+mod outbound;
 pub mod queue;
 mod stream;
 mod timing;
@@ -24,6 +25,7 @@ use tokio::sync::mpsc;
 use url::Url;
 
 pub use calls::{CallRecord, Party};
+pub use outbound::{Outbound, StatusCallback};
 pub use queue::Queue;
 pub use timing::{DEFAULT_RING_MS, Timing};
 
