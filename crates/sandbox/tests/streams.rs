@@ -2,186 +2,16 @@
 //! stream for `<Connect><Stream>` and `<Start><Stream>` calls and checks it against the documented
 //! protocol, the upgrade's signature against twilio-python's `RequestValidator`.
 
-use std::sync::Arc;
+mod server;
+
 use std::time::{Duration, Instant};
 
-use futures_util::{SinkExt as _, StreamExt as _};
 use serde_json::{Value, json};
-use tokio::net::TcpListener;
-use tokio::sync::{mpsc, oneshot};
-use tokio_rustls::TlsAcceptor;
-use tokio_rustls::rustls::ServerConfig;
-use tokio_rustls::rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
-use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::handshake::server::{Request, Response};
 
 use crate::helpers::{TestSandbox, events};
-use crate::signatures::python;
-
-/// The upgrade request as the server saw it.
-#[derive(Debug)]
-struct Upgrade {
-    path: String,
-    signature: String,
-    user_agent: String,
-    origin: Option<String>,
-}
-
-/// One accepted stream: what arrived, and a way to answer or close.
-struct Peer {
-    upgrade: Upgrade,
-    rx: mpsc::UnboundedReceiver<Value>,
-    tx: mpsc::UnboundedSender<Option<Value>>,
-}
-
-impl Peer {
-    async fn recv(&mut self) -> Value {
-        tokio::time::timeout(Duration::from_secs(10), self.rx.recv())
-            .await
-            .expect("a stream message within 10 s")
-            .expect("stream still open")
-    }
-
-    /// The next message that is not `media`.
-    async fn recv_event(&mut self) -> Value {
-        loop {
-            let msg = self.recv().await;
-            if msg["event"] != "media" {
-                return msg;
-            }
-        }
-    }
-
-    fn send(&self, msg: Value) {
-        self.tx.send(Some(msg)).unwrap();
-    }
-
-    fn close(&self) {
-        self.tx.send(None).unwrap();
-    }
-}
-
-/// A `wss://127.0.0.1:<port>` server with a fresh self-signed certificate; each accepted stream
-/// arrives on the returned channel.
-async fn stream_server() -> (String, mpsc::UnboundedReceiver<Peer>) {
-    let cert = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string()]).unwrap();
-    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(cert.signing_key.serialize_der()));
-    let config = ServerConfig::builder()
-        .with_no_client_auth()
-        .with_single_cert(vec![cert.cert.der().clone()], key)
-        .unwrap();
-    let acceptor = TlsAcceptor::from(Arc::new(config));
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("wss://{}", listener.local_addr().unwrap());
-    let (peers, peers_rx) = mpsc::unbounded_channel();
-    tokio::spawn(async move {
-        while let Ok((tcp, _)) = listener.accept().await {
-            let (acceptor, peers) = (acceptor.clone(), peers.clone());
-            tokio::spawn(async move {
-                let Ok(tls) = acceptor.accept(tcp).await else {
-                    return;
-                };
-                let (up_tx, up_rx) = oneshot::channel();
-                #[expect(
-                    clippy::result_large_err,
-                    reason = "tungstenite's handshake callback type"
-                )]
-                let callback = |req: &Request, resp: Response| {
-                    let header = |n: &str| {
-                        req.headers()
-                            .get(n)
-                            .and_then(|v| v.to_str().ok())
-                            .map(str::to_owned)
-                    };
-                    let _ = up_tx.send(Upgrade {
-                        path: req.uri().to_string(),
-                        signature: header("x-twilio-signature").unwrap_or_default(),
-                        user_agent: header("user-agent").unwrap_or_default(),
-                        origin: header("origin"),
-                    });
-                    Ok(resp)
-                };
-                let Ok(ws) = tokio_tungstenite::accept_hdr_async(tls, callback).await else {
-                    return;
-                };
-                let (mut sink, mut stream) = ws.split();
-                let (in_tx, rx) = mpsc::unbounded_channel();
-                let (tx, mut out_rx) = mpsc::unbounded_channel::<Option<Value>>();
-                let upgrade = up_rx.await.unwrap();
-                let _ = peers.send(Peer { upgrade, rx, tx });
-                loop {
-                    tokio::select! {
-                        out = out_rx.recv() => match out {
-                            Some(Some(msg)) => {
-                                let _ = sink.send(Message::text(msg.to_string())).await;
-                            }
-                            _ => {
-                                let _ = sink.close().await;
-                                return;
-                            }
-                        },
-                        msg = stream.next() => match msg {
-                            Some(Ok(Message::Text(text))) => {
-                                let _ = in_tx.send(serde_json::from_str(&text).unwrap());
-                            }
-                            Some(Ok(_)) => {}
-                            _ => return,
-                        },
-                    }
-                }
-            });
-        }
-    });
-    (base, peers_rx)
-}
-
-async fn next_peer(peers: &mut mpsc::UnboundedReceiver<Peer>) -> Peer {
-    tokio::time::timeout(Duration::from_secs(10), peers.recv())
-        .await
-        .expect("the sandbox connects within 10 s")
-        .unwrap()
-}
-
-/// twilio-python's validator accepts `signature` for `url` with no parameters.
-fn python_accepts(auth_token: &str, url: &str, signature: &str) -> bool {
-    let out = std::process::Command::new(python())
-        .args([
-            "-c",
-            "import sys\nfrom twilio.request_validator import RequestValidator\n\
-             print(RequestValidator(sys.argv[1]).validate(sys.argv[2], {}, sys.argv[3]))",
-            auth_token,
-            url,
-            signature,
-        ])
-        .output()
-        .expect("python runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim() == "True"
-}
-
-fn str_field<'a>(v: &'a Value, key: &str) -> &'a str {
-    v[key]
-        .as_str()
-        .unwrap_or_else(|| panic!("{key} must be a string in {v}"))
-}
-
-fn num(v: &Value, key: &str) -> u64 {
-    str_field(v, key)
-        .parse()
-        .unwrap_or_else(|_| panic!("{key} must hold a number in {v}"))
-}
-
-fn payload(media: &Value) -> Vec<u8> {
-    twilio::streams::decode_payload(str_field(&media["media"], "payload")).unwrap()
-}
-
-fn stream_events(call: &Value) -> Vec<Value> {
-    events(call, "stream").into_iter().cloned().collect()
-}
+use server::{
+    next_peer, num, payload, peer_start, python_accepts, str_field, stream_events, stream_server,
+};
 
 #[tokio::test]
 async fn connect_stream_speaks_the_documented_protocol() {
@@ -360,13 +190,6 @@ async fn hang_up_sends_stop_and_connect_action_follows_a_closed_stream() {
     assert_eq!(streams.last().unwrap()["by"], "call", "{call:#}");
 }
 
-async fn peer_start(peer: &mut Peer) -> Value {
-    assert_eq!(peer.recv().await["event"], "connected");
-    let start = peer.recv().await;
-    assert_eq!(start["event"], "start");
-    start
-}
-
 #[tokio::test]
 async fn start_stream_forks_listen_only_and_twiml_goes_on() {
     let sb = TestSandbox::spawn().await;
@@ -426,4 +249,43 @@ async fn refused_urls_record_the_error_and_twiml_continues() {
         assert_eq!(streams[0]["code"], code, "{url}: {}", streams[0]);
         assert_eq!(streams[0]["url"], url.as_str());
     }
+}
+
+/// The studio hybrid's way in: a call created by REST whose TwiML connects a stream.
+#[tokio::test]
+async fn rest_created_call_streams_to_the_server() {
+    let sb = TestSandbox::spawn().await;
+    let (base, mut peers) = stream_server().await;
+    sb.phone("+15550003001", "answer", 100).await;
+    let twiml = format!(
+        r#"<Response><Connect><Stream url="{base}/line/1"><Parameter name="line" value="1" /></Stream></Connect></Response>"#
+    );
+    let resp = sb
+        .http
+        .post(sb.url(&format!(
+            "/2010-04-01/Accounts/{}/Calls.json",
+            sb.creds.account_sid
+        )))
+        .basic_auth(&sb.creds.account_sid, Some(&sb.creds.auth_token))
+        .form(&[
+            ("To", "+15550003001"),
+            ("From", "+15557770000"),
+            ("Twiml", twiml.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 201);
+    let sid = resp.json::<Value>().await.unwrap()["sid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut peer = next_peer(&mut peers).await;
+    let start = peer_start(&mut peer).await;
+    assert_eq!(start["start"]["callSid"], sid.as_str());
+    assert_eq!(start["start"]["customParameters"], json!({"line": "1"}));
+    assert_eq!(peer.recv().await["event"], "media");
+    peer.close();
+    // Nothing after </Connect>: the call ends.
+    sb.wait_status(&sid, "completed").await;
 }
