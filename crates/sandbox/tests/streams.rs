@@ -8,7 +8,11 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
 use crate::helpers::{TestSandbox, events};
+use crate::signatures::assert_python_accepts;
 use server::{
     next_peer, num, payload, peer_start, python_accepts, str_field, stream_events, stream_server,
 };
@@ -163,7 +167,7 @@ async fn hang_up_sends_stop_and_connect_action_follows_a_closed_stream() {
     );
     sb.twiml(
         "/voice/after",
-        r#"<Response><Connect><Stream url="{base}/b" /></Connect></Response>"#
+        r#"<Response><Connect><Stream url="{base}/b" name="b" statusCallback="/app/stream-status" /></Connect></Response>"#
             .replace("{base}", &base)
             .as_str(),
     );
@@ -188,6 +192,31 @@ async fn hang_up_sends_stop_and_connect_action_follows_a_closed_stream() {
     let call = sb.wait_status(&sid, "completed").await;
     let streams = stream_events(&call);
     assert_eq!(streams.last().unwrap()["by"], "call", "{call:#}");
+
+    // <Stream statusCallback>: started and stopped, signed, with the documented fields.
+    let mut hooks = sb.wait_requests("/app/stream-status", 2).await;
+    hooks.sort_by_key(|r| r.param("StreamEvent").map(str::to_owned));
+    let kinds: Vec<_> = hooks
+        .iter()
+        .map(|r| r.param("StreamEvent").unwrap())
+        .collect();
+    assert_eq!(kinds, ["stream-started", "stream-stopped"]);
+    for hook in &hooks {
+        assert!(hook.valid, "{hook:?}");
+        assert_eq!(
+            hook.param("AccountSid"),
+            Some(sb.creds.account_sid.as_str())
+        );
+        assert_eq!(hook.param("CallSid"), Some(sid.as_str()));
+        assert_eq!(hook.param("StreamSid"), Some(stream_sid.as_str()));
+        assert_eq!(hook.param("StreamName"), Some("b"));
+        let ts = hook.param("Timestamp").unwrap();
+        assert!(
+            OffsetDateTime::parse(ts, &Rfc3339).is_ok(),
+            "Timestamp {ts}"
+        );
+    }
+    assert_python_accepts(&sb.creds.auth_token, &hooks);
 }
 
 #[tokio::test]

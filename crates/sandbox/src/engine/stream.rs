@@ -5,7 +5,10 @@
 //! a hang-up or a REST redirect sends `stop` first. Digits the party presses go to the stream as
 //! `dtmf`. `<Start><Stream>` forks a listen-only stream that runs beside the TwiML until the
 //! stream or the call ends. Each leg records `stream` events: `status` `started` (stream_sid, url,
-//! name), `stopped` (stream_sid, by: `server`, `caller`/…, `error`), `error` (code, message, url).
+//! name), `stopped` (stream_sid, by: `server`, `call`, `error: …`), `error` (code, message, url);
+//! with `<Stream statusCallback>` each also POSTs `AccountSid, CallSid, StreamSid, StreamName`
+//! (the name, else the SID), `StreamEvent` (`stream-started|stream-stopped|stream-error`),
+//! `StreamError` and `Timestamp` (ISO 8601), signed like every webhook.
 //!
 //! Seam for the media core: [`party_voice`] is what the stream hears from the leg's party and
 //! [`party_hears`] takes what the server sends back; today a party is silent and hears nothing.
@@ -13,13 +16,15 @@
 use std::time::Duration;
 
 use audio::Frame;
-use serde_json::json;
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 use tokio::time::{MissedTickBehavior, interval};
 
 use super::leg::{Flow, Interrupt, Leg};
 use super::twiml::StreamVerb;
 use super::{Engine, Signal, Source};
-use crate::streams::{StreamClient, StreamEnd, StreamSession};
+use crate::streams::{StreamClient, StreamEnd, StreamError, StreamSession};
 
 const FRAME: Duration = Duration::from_millis(20);
 
@@ -45,20 +50,80 @@ fn end_reason(end: &StreamEnd) -> String {
     }
 }
 
+/// Records a stream's `stream` events on its leg and sends its status callbacks.
+#[derive(Clone)]
+struct Report {
+    engine: Engine,
+    sid: String,
+    verb: StreamVerb,
+}
+
+impl Report {
+    fn started(&self, session: &StreamSession) {
+        let fields = json!({ "status": "started", "stream_sid": session.stream_sid(),
+                             "url": self.verb.target.url, "name": self.verb.name });
+        self.record(fields, Some(session.stream_sid()), "stream-started", None);
+    }
+
+    fn stopped(&self, session: &StreamSession, by: &str) {
+        let fields = json!({ "status": "stopped", "stream_sid": session.stream_sid(), "by": by });
+        self.record(fields, Some(session.stream_sid()), "stream-stopped", None);
+    }
+
+    fn error(&self, e: &StreamError) {
+        let message = e.to_string();
+        let fields = json!({ "status": "error", "code": e.code(), "message": message,
+                             "url": self.verb.target.url });
+        self.record(fields, None, "stream-error", Some(&message));
+    }
+
+    fn record(&self, fields: Value, stream_sid: Option<&str>, event: &str, error: Option<&str>) {
+        self.engine.event(&self.sid, "stream", fields);
+        let Some((url, method)) = self.verb.status_callback.clone() else {
+            return;
+        };
+        let name = self.verb.name.as_deref().or(stream_sid).unwrap_or_default();
+        let mut params = vec![
+            (
+                "AccountSid".to_owned(),
+                self.engine.creds.account_sid.clone(),
+            ),
+            ("CallSid".to_owned(), self.sid.clone()),
+        ];
+        params.extend(stream_sid.map(|s| ("StreamSid".to_owned(), s.to_owned())));
+        params.push(("StreamName".to_owned(), name.to_owned()));
+        params.push(("StreamEvent".to_owned(), event.to_owned()));
+        params.extend(error.map(|e| ("StreamError".to_owned(), e.to_owned())));
+        let now = OffsetDateTime::now_utc()
+            .format(&Rfc3339)
+            .unwrap_or_default();
+        params.push(("Timestamp".to_owned(), now));
+        let hook = self
+            .engine
+            .clone()
+            .webhook_owned(self.sid.clone(), url, method, params);
+        tokio::spawn(hook);
+    }
+}
+
 impl Leg {
     /// `<Connect><Stream>`: runs the stream to its end, then the Connect's `action` or the next verb.
     pub async fn connect_stream(&mut self, verb: StreamVerb) -> Flow {
         self.ensure_answered();
-        let session = match self.open_stream(&verb).await {
+        let report = self.report(&verb);
+        let session = match self.open_stream(&report).await {
             Ok(session) => session,
             Err(i) => return self.interrupted(i),
         };
-        if let Some(session) = session
-            && let Some(interrupt) = self.run_stream(&session).await
-        {
-            session.stop().await;
-            self.stream_stopped(&session, "call");
-            return self.interrupted(interrupt);
+        if let Some(session) = session {
+            match self.run_stream(&session).await {
+                Ok(end) => report.stopped(&session, &end_reason(&end)),
+                Err(interrupt) => {
+                    session.stop().await;
+                    report.stopped(&session, "call");
+                    return self.interrupted(interrupt);
+                }
+            }
         }
         match verb.action {
             Some((url, method)) => Flow::Goto(Source::Fetch {
@@ -73,9 +138,10 @@ impl Leg {
     /// `<Start><Stream>`: forks a listen-only stream and carries on at once.
     pub async fn start_stream(&mut self, verb: StreamVerb) -> Flow {
         self.ensure_answered();
-        match self.open_stream(&verb).await {
+        let report = self.report(&verb);
+        match self.open_stream(&report).await {
             Ok(Some(session)) => {
-                tokio::spawn(fork(self.engine.clone(), self.sid.clone(), session));
+                tokio::spawn(fork(report, session));
                 Flow::Next
             }
             Ok(None) => Flow::Next,
@@ -83,49 +149,50 @@ impl Leg {
         }
     }
 
-    /// Connects (a hang-up meanwhile interrupts); a refused stream is an `error` event and `None`.
-    async fn open_stream(&mut self, verb: &StreamVerb) -> Result<Option<StreamSession>, Interrupt> {
+    fn report(&self, verb: &StreamVerb) -> Report {
+        Report {
+            engine: self.engine.clone(),
+            sid: self.sid.clone(),
+            verb: verb.clone(),
+        }
+    }
+
+    /// Connects (a hang-up meanwhile interrupts); a refused stream is reported and `None`.
+    async fn open_stream(&mut self, report: &Report) -> Result<Option<StreamSession>, Interrupt> {
         let client = StreamClient::new(
             &self.engine.creds.auth_token,
             self.engine.opts.accept_invalid_certs,
         );
-        let (target, call_sid) = (verb.target.clone(), self.sid.clone());
+        let (target, call_sid) = (report.verb.target.clone(), self.sid.clone());
         let account_sid = self.engine.creds.account_sid.clone();
         let connecting =
             async move { StreamSession::connect(&target, &call_sid, &account_sid, &client).await };
-        let url = verb.target.url.as_str();
         match self.race(connecting).await? {
             Ok(session) => {
-                let fields = json!({ "status": "started", "stream_sid": session.stream_sid(),
-                                     "url": url, "name": verb.name });
-                self.engine.event(&self.sid, "stream", fields);
+                report.started(&session);
                 Ok(Some(session))
             }
             Err(e) => {
+                let url = &report.verb.target.url;
                 tracing::info!(call_sid = %self.sid, %url, error = %e, "sandbox: stream refused");
-                let fields = json!({ "status": "error", "code": e.code(),
-                                     "message": e.to_string(), "url": url });
-                self.engine.event(&self.sid, "stream", fields);
+                report.error(&e);
                 Ok(None)
             }
         }
     }
 
-    /// Pumps a bidirectional stream until it ends (`None`) or a signal interrupts the leg.
-    async fn run_stream(&mut self, session: &StreamSession) -> Option<Interrupt> {
+    /// Pumps a bidirectional stream until it ends, or a signal interrupts the leg.
+    async fn run_stream(&mut self, session: &StreamSession) -> Result<StreamEnd, Interrupt> {
         let mut tick = interval(FRAME);
         tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
         loop {
             tokio::select! {
                 _ = tick.tick() => pump(&self.engine, &self.sid, session),
-                end = session.ended() => {
-                    self.stream_stopped(session, &end_reason(&end));
-                    return None;
-                }
+                end = session.ended() => return Ok(end),
                 signal = self.rx.recv() => match signal {
-                    None => return Some(Interrupt::Hangup("system".into())),
-                    Some(Signal::Hangup { by }) => return Some(Interrupt::Hangup(by)),
-                    Some(Signal::Redirect(s)) => return Some(Interrupt::Redirect(s)),
+                    None => return Err(Interrupt::Hangup("system".into())),
+                    Some(Signal::Hangup { by }) => return Err(Interrupt::Hangup(by)),
+                    Some(Signal::Redirect(s)) => return Err(Interrupt::Redirect(s)),
                     Some(Signal::Digits(d)) => {
                         self.engine.event(&self.sid, "digits", json!({ "digits": d }));
                         d.chars().for_each(|c| session.send_dtmf(c));
@@ -137,34 +204,26 @@ impl Leg {
             }
         }
     }
-
-    fn stream_stopped(&self, session: &StreamSession, by: &str) {
-        stopped(&self.engine, &self.sid, session, by);
-    }
-}
-
-fn stopped(engine: &Engine, sid: &str, session: &StreamSession, by: &str) {
-    let fields = json!({ "status": "stopped", "stream_sid": session.stream_sid(), "by": by });
-    engine.event(sid, "stream", fields);
 }
 
 /// A `<Start><Stream>` fork: pumps until the stream ends or the call does (then `stop`).
-async fn fork(engine: Engine, sid: String, session: StreamSession) {
+async fn fork(report: Report, session: StreamSession) {
+    let (engine, sid) = (&report.engine, &report.sid);
     let mut tick = interval(FRAME);
     tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
     loop {
         tokio::select! {
             _ = tick.tick() => {
-                let live = engine.state().calls.get(&sid).is_some_and(|c| c.is_live());
+                let live = engine.state().calls.get(sid).is_some_and(|c| c.is_live());
                 if !live {
                     session.stop().await;
-                    stopped(&engine, &sid, &session, "call");
+                    report.stopped(&session, "call");
                     return;
                 }
-                pump(&engine, &sid, &session);
+                pump(engine, sid, &session);
             }
             end = session.ended() => {
-                stopped(&engine, &sid, &session, &end_reason(&end));
+                report.stopped(&session, &end_reason(&end));
                 return;
             }
         }

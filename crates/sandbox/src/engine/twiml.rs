@@ -71,6 +71,8 @@ pub enum Target {
 pub struct StreamVerb {
     pub target: crate::streams::StreamTarget,
     pub name: Option<String>,
+    /// `<Stream statusCallback statusCallbackMethod>`.
+    pub status_callback: Option<(Url, Method)>,
     /// `<Connect action>` (requested when the stream ends).
     pub action: Option<(Url, Method)>,
 }
@@ -147,6 +149,7 @@ fn stream_verb(el: &Element, base: &Url, bidirectional: bool) -> Option<StreamVe
             bidirectional,
         },
         name: stream.attr("name").map(str::to_owned),
+        status_callback: url_attr(stream, "statusCallback", "statusCallbackMethod", base),
         action: url_attr(el, "action", "method", base),
     })
 }
