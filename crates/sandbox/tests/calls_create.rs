@@ -139,7 +139,7 @@ async fn unanswered_calls_report_their_outcome_under_completed() {
 }
 
 /// Creates a call through the REST API directly (no Prism), returning its CallSid.
-async fn create(sb: &TestSandbox, form: &[(&str, &str)]) -> String {
+pub async fn create(sb: &TestSandbox, form: &[(&str, &str)]) -> String {
     let (status, body) = post(sb, form).await;
     assert_eq!(status, 201, "{body}");
     body["sid"].as_str().unwrap().to_owned()

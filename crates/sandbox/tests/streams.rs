@@ -6,11 +6,12 @@ mod server;
 
 use std::time::{Duration, Instant};
 
-use serde_json::{Value, json};
+use serde_json::json;
 
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+use crate::calls_create::create;
 use crate::helpers::{TestSandbox, events};
 use crate::signatures::assert_python_accepts;
 use server::{
@@ -289,26 +290,15 @@ async fn rest_created_call_streams_to_the_server() {
     let twiml = format!(
         r#"<Response><Connect><Stream url="{base}/line/1"><Parameter name="line" value="1" /></Stream></Connect></Response>"#
     );
-    let resp = sb
-        .http
-        .post(sb.url(&format!(
-            "/2010-04-01/Accounts/{}/Calls.json",
-            sb.creds.account_sid
-        )))
-        .basic_auth(&sb.creds.account_sid, Some(&sb.creds.auth_token))
-        .form(&[
+    let sid = create(
+        &sb,
+        &[
             ("To", "+15550003001"),
             ("From", "+15557770000"),
             ("Twiml", twiml.as_str()),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status().as_u16(), 201);
-    let sid = resp.json::<Value>().await.unwrap()["sid"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+        ],
+    )
+    .await;
     let mut peer = next_peer(&mut peers).await;
     let start = peer_start(&mut peer).await;
     assert_eq!(start["start"]["callSid"], sid.as_str());
