@@ -92,7 +92,7 @@ async fn connect_stream_speaks_the_documented_protocol() {
     let spacing = first_at.elapsed().as_millis() / 49;
     assert!((10..=40).contains(&spacing), "media every {spacing} ms");
     assert!(
-        (700..=1500).contains(&last_ts),
+        (700..=2000).contains(&last_ts),
         "50 frames span about a second: {last_ts}"
     );
 
