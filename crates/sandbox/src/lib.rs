@@ -32,6 +32,7 @@ mod media;
 mod proto;
 mod rest;
 mod sdp;
+pub mod streams;
 
 use axum::Router;
 use axum::routing::get;

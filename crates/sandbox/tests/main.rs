@@ -2,8 +2,10 @@
 //! driven as Twilio's SDK, PSTN callers and REST clients would drive the real thing.
 
 mod audio;
+mod calls_create;
 mod engine;
 mod gateway;
 mod helpers;
 mod rest;
 mod signatures;
+mod streams;

@@ -55,7 +55,8 @@ pub fn spawn(
 }
 
 impl Leg {
-    async fn run(mut self, first: Source) {
+    /// Executes TwiML from `first` until the leg ends.
+    pub async fn run(mut self, first: Source) {
         let mut next = Some(first);
         let mut quick_hops = 0;
         while let Some(source) = next.take() {
@@ -162,6 +163,9 @@ impl Leg {
                 Verb::Dial(d) => self.dial(d).await,
                 Verb::Enqueue(e) => self.enqueue(e).await,
                 Verb::Leave => Flow::Next,
+                // Media Streams (engine/stream.rs).
+                Verb::Connect(s) => self.connect_stream(s).await,
+                Verb::StartStream(s) => self.start_stream(s).await,
                 Verb::Other(name) => {
                     self.engine
                         .event(&self.sid, "unsupported", json!({ "verb": name }));

@@ -9,8 +9,10 @@ mod calls;
 mod dial;
 mod enqueue;
 mod leg;
+mod outbound;
 pub mod queue;
 mod sound;
+mod stream;
 mod timing;
 mod twiml;
 mod webhook;
@@ -24,6 +26,7 @@ use tokio::sync::mpsc;
 use url::Url;
 
 pub use calls::{CallRecord, Party};
+pub use outbound::{Outbound, StatusCallback};
 pub use queue::Queue;
 pub use timing::{DEFAULT_RING_MS, Timing};
 

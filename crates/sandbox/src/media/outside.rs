@@ -9,10 +9,6 @@ use super::{Connection, Media, Mouth};
 const CHANNEL_FRAMES: usize = 8;
 /// The two ends of a party or connection outside the engine: `tx` into the call, `rx` out of it.
 #[derive(Debug)]
-#[cfg_attr(
-    not(test),
-    expect(dead_code, reason = "the webrtc and streams modules plug in here")
-)]
 pub struct Outside {
     pub tx: mpsc::Sender<Frame>,
     pub rx: mpsc::Receiver<Frame>,
@@ -40,12 +36,12 @@ impl Inside {
     }
 }
 
-#[cfg_attr(
-    not(test),
-    expect(dead_code, reason = "the webrtc and streams modules plug in here")
-)]
 impl Media {
     /// The party of leg `sid` is outside the engine from now on (see the module doc).
+    #[cfg_attr(
+        not(test),
+        expect(dead_code, reason = "the webrtc module plugs in here")
+    )]
     pub fn attach_party(&self, sid: &str) -> Option<Outside> {
         let (outside, inside) = outside_pair();
         let mut legs = self.legs();

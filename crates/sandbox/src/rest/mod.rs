@@ -40,6 +40,10 @@ pub fn routes() -> Router<Sandbox> {
             get(queues::fetch_member).post(queues::dequeue_member),
         )
         .route(
+            "/2010-04-01/Accounts/{account}/Calls.json",
+            axum::routing::post(calls::create),
+        )
+        .route(
             "/2010-04-01/Accounts/{account}/Calls/{call}",
             get(calls::fetch).post(calls::update),
         )

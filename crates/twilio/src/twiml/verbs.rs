@@ -296,3 +296,6 @@ attrs!(Gather {
     timeout: u32 => "timeout",
     finish_on_key: &str => "finishOnKey",
 });
+
+mod stream;
+pub use stream::{Connect, Start, Stream, StreamTrack};
