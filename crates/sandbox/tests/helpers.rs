@@ -87,7 +87,14 @@ async fn stub_handler(
 }
 
 impl TestSandbox {
+    /// The sandbox and the stub app on one listener; webhooks go to the stub's own URL.
     pub async fn spawn() -> TestSandbox {
+        TestSandbox::spawn_with(None, None).await
+    }
+
+    /// Webhooks signed for `public` (the stub checks signatures against it) and delivered to `deliver_to`
+    /// (by default: the stub, under `public` or its own URL).
+    pub async fn spawn_with(public: Option<Url>, deliver_to: Option<Url>) -> TestSandbox {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base: Url = format!("http://{}", listener.local_addr().unwrap())
@@ -98,9 +105,11 @@ impl TestSandbox {
             auth_token: creds.auth_token.clone(),
             ..Stub::default()
         });
-        *stub.base.lock().unwrap() = base.as_str().trim_end_matches('/').to_owned();
+        let webhook_base = public.unwrap_or_else(|| base.clone());
+        *stub.base.lock().unwrap() = webhook_base.as_str().trim_end_matches('/').to_owned();
         let opts = SandboxOptions {
-            webhook_base: base.clone(),
+            webhook_base,
+            deliver_to: deliver_to.unwrap_or_else(|| base.clone()),
             accept_invalid_certs: false,
             speed: SPEED,
         };
@@ -241,21 +250,29 @@ impl TestSandbox {
     }
 
     pub fn token(&self, identity: &str, ttl: u64, now: u64) -> String {
+        let key = (self.creds.api_key_sid.as_str(), self.creds.api_key_secret.as_str());
+        self.token_by(key, &self.creds.app_sid, identity, ttl, now)
+    }
+
+    /// A token signed with API key `(sid, secret)` whose outgoing grant names TwiML App `app_sid`.
+    pub fn token_by(
+        &self,
+        (key_sid, key_secret): (&str, &str),
+        app_sid: &str,
+        identity: &str,
+        ttl: u64,
+        now: u64,
+    ) -> String {
         let grant = twilio::token::VoiceGrant {
             incoming_allow: true,
-            outgoing_application_sid: Some(self.creds.app_sid.clone()),
+            outgoing_application_sid: Some(app_sid.to_owned()),
             ..Default::default()
         };
-        twilio::token::AccessToken::new(
-            &self.creds.account_sid,
-            &self.creds.api_key_sid,
-            &self.creds.api_key_secret,
-            identity,
-        )
-        .ttl(ttl)
-        .voice(grant)
-        .to_jwt_at(now)
-        .unwrap()
+        twilio::token::AccessToken::new(&self.creds.account_sid, key_sid, key_secret, identity)
+            .ttl(ttl)
+            .voice(grant)
+            .to_jwt_at(now)
+            .unwrap()
     }
 
     pub fn valid_token(&self, identity: &str) -> String {
