@@ -102,9 +102,14 @@ enum SandboxCommand {
         /// Address to listen on (port 0 picks a free one).
         #[arg(long, default_value = "127.0.0.1:8444")]
         listen: SocketAddr,
-        /// piphone's base URL, where webhooks go [default: PIPHONE_PUBLIC_URL, or the URL of PIPHONE_LISTEN].
+        /// piphone's base URL, which webhook signatures cover [default: PIPHONE_PUBLIC_URL, or the URL of
+        /// PIPHONE_LISTEN].
         #[arg(long)]
         webhook_base: Option<url::Url>,
+        /// Where webhooks under the webhook base are delivered, as a proxy would pass them on [default: the
+        /// webhook base].
+        #[arg(long)]
+        deliver_to: Option<url::Url>,
     },
 }
 
@@ -130,7 +135,8 @@ pub async fn run(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<Exi
         Command::Sandbox(SandboxCommand::Serve {
             listen,
             webhook_base,
-        }) => sandbox_serve(settings, listen, webhook_base).await,
+            deliver_to,
+        }) => sandbox_serve(settings, listen, webhook_base, deliver_to).await,
         Command::Kiosk(cmd) => crate::kiosk::cli::run(settings, cmd).await,
         Command::Doctor => Ok(crate::doctor::run(Ok((settings, warnings))).await),
     }
@@ -330,11 +336,16 @@ async fn sandbox_call_in(settings: Settings, from: &str, count: u32) -> anyhow::
         .clone()
         .unwrap_or_else(|| server_url(&settings));
     let insecure = url.scheme() == "https";
-    let sids = sandbox::ControlClient::new(url, &creds, insecure)?
-        .call_in(from, count)
+    let calls = sandbox::ControlClient::new(url, &creds, insecure)?
+        .call_in_checked(from, count)
         .await?;
-    for sid in sids {
-        println!("{sid}");
+    for call in &calls {
+        println!("{}", call.call_sid);
+    }
+    // A CallSid alone says nothing of whether piphone ever saw the call: its first webhook does.
+    let problems: Vec<String> = calls.iter().filter_map(|c| c.problem()).collect();
+    if !problems.is_empty() {
+        bail!("{}", problems.join("\n"));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -343,6 +354,7 @@ async fn sandbox_serve(
     settings: Settings,
     listen: SocketAddr,
     webhook_base: Option<url::Url>,
+    deliver_to: Option<url::Url>,
 ) -> anyhow::Result<ExitCode> {
     if !settings.sandbox() {
         bail!("the sandbox only runs when no Twilio credentials are configured");
@@ -350,12 +362,18 @@ async fn sandbox_serve(
     let webhook_base = webhook_base
         .or_else(|| settings.public_url.clone())
         .unwrap_or_else(|| server_url(&settings));
-    let server =
-        crate::startup::SandboxServer::build(&settings, listen, webhook_base.clone()).await?;
+    let deliver_to = deliver_to.unwrap_or_else(|| webhook_base.clone());
+    let server = crate::startup::SandboxServer::build(
+        &settings,
+        listen,
+        webhook_base.clone(),
+        deliver_to.clone(),
+    )
+    .await?;
     // The first line on standard output, for scripts and tests that started it on port 0.
     println!("sandbox listening on {}", server.local_url);
     std::io::stdout().flush()?;
-    tracing::info!(url = %server.local_url, %webhook_base, "sandbox listening; webhooks go to {webhook_base}");
+    tracing::info!(url = %server.local_url, %webhook_base, %deliver_to, "sandbox listening; webhooks signed for {webhook_base}, delivered to {deliver_to}");
     server.run_until(crate::server::shutdown_signal()).await?;
     Ok(ExitCode::SUCCESS)
 }

@@ -250,7 +250,10 @@ impl TestSandbox {
     }
 
     pub fn token(&self, identity: &str, ttl: u64, now: u64) -> String {
-        let key = (self.creds.api_key_sid.as_str(), self.creds.api_key_secret.as_str());
+        let key = (
+            self.creds.api_key_sid.as_str(),
+            self.creds.api_key_secret.as_str(),
+        );
         self.token_by(key, &self.creds.app_sid, identity, ttl, now)
     }
 

@@ -16,6 +16,7 @@ mod props;
 mod reliability;
 mod route_inventory;
 mod sandbox_process;
+mod sandbox_public_url;
 mod secrets;
 mod token;
 mod voice;
