@@ -7,20 +7,13 @@ use crate::helpers::{OFFER, TestSandbox, events, now};
 
 /// REST `POST` with the sandbox's API key; the answer's JSON (asserting a 2xx).
 async fn post(sb: &TestSandbox, path: &str, form: &[(&str, &str)]) -> Value {
-    let url = sb.url(&format!(
-        "/2010-04-01/Accounts/{}/{path}",
-        sb.creds.account_sid
-    ));
-    let resp = sb
-        .http
-        .post(url)
-        .basic_auth(&sb.creds.api_key_sid, Some(&sb.creds.api_key_secret))
-        .form(form)
-        .send()
-        .await
-        .unwrap();
-    assert!(resp.status().is_success(), "POST {path}: {}", resp.status());
-    resp.json().await.unwrap()
+    let key = (
+        sb.creds.api_key_sid.as_str(),
+        sb.creds.api_key_secret.as_str(),
+    );
+    let (status, body) = sb.rest_as(key, reqwest::Method::POST, path, form).await;
+    assert!((200..300).contains(&status), "POST {path}: {status} {body}");
+    body
 }
 
 async fn station_sid(sb: &TestSandbox) -> String {

@@ -192,6 +192,27 @@ impl TestSandbox {
         (status, resp.json().await.unwrap_or(Value::Null))
     }
 
+    /// `(status, body)` of a REST request as `user:pass`, straight to the sandbox (form body).
+    pub async fn rest_as(
+        &self,
+        (user, pass): (&str, &str),
+        method: reqwest::Method,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> (u16, Value) {
+        let path = format!("/2010-04-01/Accounts/{}/{path}", self.creds.account_sid);
+        let resp = self
+            .http
+            .request(method, self.url(&path))
+            .basic_auth(user, Some(pass))
+            .form(form)
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status().as_u16();
+        (status, resp.json().await.unwrap_or(Value::Null))
+    }
+
     pub async fn call_in(&self, from: &str) -> String {
         let (status, body) = self
             .control(

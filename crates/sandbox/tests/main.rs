@@ -7,4 +7,5 @@ mod gateway;
 mod helpers;
 mod rest;
 mod setup;
+mod setup_errors;
 mod signatures;

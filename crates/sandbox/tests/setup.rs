@@ -184,203 +184,36 @@ async fn setup_resources_match_twilios_openapi_through_prism() {
     drop(prism);
 }
 
-/// `(status, body)` of a REST request as `user:pass`, straight to the sandbox.
-async fn rest_as(
-    sb: &TestSandbox,
-    (user, pass): (&str, &str),
-    method: reqwest::Method,
-    path: &str,
-    form: &[(&str, &str)],
-) -> (u16, Value) {
-    let url = sb.url(&format!(
-        "/2010-04-01/Accounts/{}/{path}",
-        sb.creds.account_sid
-    ));
-    let resp = sb
-        .http
-        .request(method, url)
-        .basic_auth(user, Some(pass))
-        .form(form)
-        .send()
-        .await
-        .unwrap();
-    let status = resp.status().as_u16();
-    (status, resp.json().await.unwrap_or(Value::Null))
-}
-
-#[tokio::test]
-async fn setup_errors_have_twilios_codes() {
-    let sb = TestSandbox::spawn().await;
-    let account = (sb.creds.account_sid.as_str(), sb.creds.auth_token.as_str());
-    let key = (
-        sb.creds.api_key_sid.as_str(),
-        sb.creds.api_key_secret.as_str(),
-    );
-    let pn = sb
-        .control(reqwest::Method::GET, "/sandbox/setup", None)
-        .await
-        .1["numbers"][0]["sid"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let missing_app = "Applications/AP00000000000000000000000000000000.json";
-    let missing_key = "Keys/SK00000000000000000000000000000000.json";
-    let number = format!("IncomingPhoneNumbers/{pn}.json");
-    type Case<'a> = (
-        &'a str,
-        (&'a str, &'a str),
-        reqwest::Method,
-        &'a str,
-        Vec<(&'a str, &'a str)>,
-        u16,
-        u64,
-    );
-    let cases: Vec<Case> = vec![
-        (
-            "a Standard key lists keys",
-            key,
-            reqwest::Method::GET,
-            "Keys.json",
-            vec![],
-            401,
-            20003,
-        ),
-        (
-            "a Standard key creates a key",
-            key,
-            reqwest::Method::POST,
-            "Keys.json",
-            vec![],
-            401,
-            20003,
-        ),
-        (
-            "unknown key",
-            account,
-            reqwest::Method::GET,
-            missing_key,
-            vec![],
-            404,
-            20404,
-        ),
-        (
-            "delete unknown key",
-            account,
-            reqwest::Method::DELETE,
-            missing_key,
-            vec![],
-            404,
-            20404,
-        ),
-        (
-            "unknown app",
-            key,
-            reqwest::Method::GET,
-            missing_app,
-            vec![],
-            404,
-            20404,
-        ),
-        (
-            "update unknown app",
-            key,
-            reqwest::Method::POST,
-            missing_app,
-            vec![],
-            404,
-            20404,
-        ),
-        (
-            "delete unknown app",
-            key,
-            reqwest::Method::DELETE,
-            missing_app,
-            vec![],
-            404,
-            20404,
-        ),
-        (
-            "unknown number",
-            key,
-            reqwest::Method::GET,
-            "IncomingPhoneNumbers/PN00000000000000000000000000000000.json",
-            vec![],
-            404,
-            20404,
-        ),
-        (
-            "relative VoiceUrl",
-            key,
-            reqwest::Method::POST,
-            "Applications.json",
-            vec![("VoiceUrl", "/voice")],
-            400,
-            21502,
-        ),
-        (
-            "VoiceMethod PUT",
-            key,
-            reqwest::Method::POST,
-            &number,
-            vec![("VoiceMethod", "PUT")],
-            400,
-            20001,
-        ),
-        (
-            "unknown VoiceApplicationSid",
-            key,
-            reqwest::Method::POST,
-            &number,
-            vec![("VoiceApplicationSid", "AP00000000000000000000000000000000")],
-            400,
-            21218,
-        ),
-    ];
-    for (case, auth, method, path, form, status, code) in cases {
-        let (got, body) = rest_as(&sb, auth, method, path, &form).await;
-        assert_eq!(got, status, "case {case}: {body}");
-        assert_eq!(body["code"], code, "case {case}: {body}");
-        assert_eq!(body["status"], status, "case {case}: {body}");
-        assert!(
-            body["message"].is_string() && body["more_info"].is_string(),
-            "case {case}: {body}"
-        );
-    }
-    // A refused update changed nothing.
-    let (_, after) = rest_as(&sb, key, reqwest::Method::GET, &number, &[]).await;
-    assert_eq!(after["voice_url"], sb.url("/voice/incoming").as_str());
-    assert_eq!(after["voice_method"], "POST");
-}
-
 #[tokio::test]
 async fn a_key_created_by_rest_authenticates_and_signs_tokens_until_deleted() {
     let sb = TestSandbox::spawn().await;
     let account = (sb.creds.account_sid.as_str(), sb.creds.auth_token.as_str());
-    let (status, key) = rest_as(
-        &sb,
-        account,
-        reqwest::Method::POST,
-        "Keys.json",
-        &[("FriendlyName", "setup")],
-    )
-    .await;
+    let (status, key) = sb
+        .rest_as(
+            account,
+            reqwest::Method::POST,
+            "Keys.json",
+            &[("FriendlyName", "setup")],
+        )
+        .await;
     assert_eq!(status, 201, "{key}");
     let (sid, secret) = (
         key["sid"].as_str().unwrap(),
         key["secret"].as_str().unwrap(),
     );
 
-    let (status, body) =
-        rest_as(&sb, (sid, secret), reqwest::Method::GET, "Queues.json", &[]).await;
+    let (status, body) = sb
+        .rest_as((sid, secret), reqwest::Method::GET, "Queues.json", &[])
+        .await;
     assert_eq!(status, 200, "the new key authenticates REST: {body}");
-    let (status, _) = rest_as(
-        &sb,
-        (sid, "0123456789abcdef0123456789abcdef"),
-        reqwest::Method::GET,
-        "Queues.json",
-        &[],
-    )
-    .await;
+    let (status, _) = sb
+        .rest_as(
+            (sid, "0123456789abcdef0123456789abcdef"),
+            reqwest::Method::GET,
+            "Queues.json",
+            &[],
+        )
+        .await;
     assert_eq!(status, 401, "with its secret only");
 
     let token = sb.token_by((sid, secret), &sb.creds.app_sid, "dj", 3600, now());
@@ -399,17 +232,18 @@ async fn a_key_created_by_rest_authenticates_and_signs_tokens_until_deleted() {
     ws.expect("ringing").await;
     sb.wait_requests("/voice", 1).await;
 
-    let (status, _) = rest_as(
-        &sb,
-        account,
-        reqwest::Method::DELETE,
-        &format!("Keys/{sid}.json"),
-        &[],
-    )
-    .await;
+    let (status, _) = sb
+        .rest_as(
+            account,
+            reqwest::Method::DELETE,
+            &format!("Keys/{sid}.json"),
+            &[],
+        )
+        .await;
     assert_eq!(status, 204);
-    let (status, body) =
-        rest_as(&sb, (sid, secret), reqwest::Method::GET, "Queues.json", &[]).await;
+    let (status, body) = sb
+        .rest_as((sid, secret), reqwest::Method::GET, "Queues.json", &[])
+        .await;
     assert_eq!(
         (status, &body["code"]),
         (401, &json!(20003)),

@@ -13,7 +13,6 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 use url::Url;
 
-use super::engine::Method;
 use super::{Credentials, ids};
 
 /// An API key (`SK…`). The secret is shown once, when the key is created.
@@ -38,11 +37,14 @@ pub struct Voice {
     pub status_callback_method: Option<String>,
 }
 
+/// Where a call's first request goes: the URL and its method (`GET` or `POST`; POST when unset).
+pub type Target = (Url, Option<String>);
+
 impl Voice {
-    /// A configuration requesting `url` with POST.
-    fn post(url: Url) -> Voice {
+    /// A configuration requesting `url` (when given) with POST, Twilio's default method everywhere.
+    fn post(url: Option<Url>) -> Voice {
         Voice {
-            url: Some(url.into()),
+            url: url.map(Into::into),
             method: Some("POST".into()),
             fallback_method: Some("POST".into()),
             status_callback_method: Some("POST".into()),
@@ -51,9 +53,9 @@ impl Voice {
     }
 
     /// The URL and method of the first request, when a URL is set.
-    fn target(&self) -> Option<(Url, Method)> {
+    fn target(&self) -> Option<Target> {
         let url = Url::parse(self.url.as_deref()?).ok()?;
-        Some((url, Method::parse(self.method.as_deref())))
+        Some((url, self.method.clone()))
     }
 }
 
@@ -73,12 +75,7 @@ impl Application {
         Application {
             sid: ids::sid("AP"),
             friendly_name: friendly_name.to_owned(),
-            voice: Voice {
-                method: Some("POST".into()),
-                fallback_method: Some("POST".into()),
-                status_callback_method: Some("POST".into()),
-                ..Voice::default()
-            },
+            voice: Voice::post(None),
             created: now,
             updated: now,
         }
@@ -123,7 +120,7 @@ impl Directory {
         let app = Application {
             sid: creds.app_sid.clone(),
             friendly_name: "piphone sandbox".into(),
-            voice: Voice::post(voice),
+            voice: Voice::post(Some(voice)),
             created: now,
             updated: now,
         };
@@ -131,7 +128,7 @@ impl Directory {
             sid: ids::sid("PN"),
             phone_number: creds.station_number.clone(),
             friendly_name: creds.station_number.clone(),
-            voice: Voice::post(incoming),
+            voice: Voice::post(Some(incoming)),
             voice_application_sid: None,
             created: now,
             updated: now,
@@ -158,7 +155,7 @@ impl Directory {
 
     /// What a call to the station number requests first: the voice URL of its application when it has one,
     /// else its own. `None` when nothing is configured (Twilio then rejects the call).
-    pub fn incoming_voice(&self) -> Option<(Url, Method)> {
+    pub fn incoming_voice(&self) -> Option<Target> {
         let res = self.lock();
         match &res.number.voice_application_sid {
             Some(app) => find_app(&res, app)?.voice.target(),
@@ -167,7 +164,7 @@ impl Directory {
     }
 
     /// What a call placed by a browser with TwiML App `app_sid` in its token requests first.
-    pub fn app_voice(&self, app_sid: &str) -> Option<(Url, Method)> {
+    pub fn app_voice(&self, app_sid: &str) -> Option<Target> {
         find_app(&self.lock(), app_sid)?.voice.target()
     }
 
