@@ -63,13 +63,8 @@ async fn call_ins_and_browser_calls_request_the_configured_voice_urls() {
         sb.creds.api_key_sid.as_str(),
         sb.creds.api_key_secret.as_str(),
     );
-    let mut ws = sb.ws().await;
     let token = sb.token_by(key, app_sid, "dj", 3600, now());
-    ws.send(
-        "listen",
-        json!({ "token": token, "browserinfo": {}, "reconnectTimeout": 0 }),
-    )
-    .await;
+    let mut ws = sb.listening(&token).await;
     ws.expect("connected").await;
     ws.send(
         "invite",
@@ -87,12 +82,7 @@ async fn call_ins_and_browser_calls_request_the_configured_voice_urls() {
 
     // A token naming no app of the account: Twilio's 21218 for that call.
     let token = sb.token_by(key, "AP00000000000000000000000000000000", "dj", 3600, now());
-    let mut ws = sb.ws().await;
-    ws.send(
-        "listen",
-        json!({ "token": token, "browserinfo": {}, "reconnectTimeout": 0 }),
-    )
-    .await;
+    let mut ws = sb.listening(&token).await;
     ws.expect("connected").await;
     ws.send(
         "invite",

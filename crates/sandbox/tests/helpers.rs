@@ -312,10 +312,20 @@ impl TestSandbox {
         Ws { stream }
     }
 
+    /// A signaling connection that sent `listen` with `token` (the gateway's answer is the next frame).
+    pub async fn listening(&self, token: &str) -> Ws {
+        let mut ws = self.ws().await;
+        ws.send(
+            "listen",
+            json!({ "token": token, "browserinfo": {}, "reconnectTimeout": 0 }),
+        )
+        .await;
+        ws
+    }
+
     /// A browser that listened with a valid token and registered as `identity`.
     pub async fn registered(&self, identity: &str) -> Ws {
-        let mut ws = self.ws().await;
-        ws.send("listen", json!({ "token": self.valid_token(identity), "browserinfo": {}, "reconnectTimeout": 0 })).await;
+        let mut ws = self.listening(&self.valid_token(identity)).await;
         ws.expect("connected").await;
         ws.send("register", json!({ "media": { "audio": true } }))
             .await;

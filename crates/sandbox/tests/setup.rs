@@ -217,12 +217,7 @@ async fn a_key_created_by_rest_authenticates_and_signs_tokens_until_deleted() {
     assert_eq!(status, 401, "with its secret only");
 
     let token = sb.token_by((sid, secret), &sb.creds.app_sid, "dj", 3600, now());
-    let mut ws = sb.ws().await;
-    ws.send(
-        "listen",
-        json!({ "token": token, "browserinfo": {}, "reconnectTimeout": 0 }),
-    )
-    .await;
+    let mut ws = sb.listening(&token).await;
     assert_eq!(ws.expect("connected").await["token"]["identity"], "dj");
     ws.send(
         "invite",
@@ -249,12 +244,7 @@ async fn a_key_created_by_rest_authenticates_and_signs_tokens_until_deleted() {
         (401, &json!(20003)),
         "a deleted key: {body}"
     );
-    let mut ws = sb.ws().await;
-    ws.send(
-        "listen",
-        json!({ "token": token, "browserinfo": {}, "reconnectTimeout": 0 }),
-    )
-    .await;
+    let mut ws = sb.listening(&token).await;
     assert_eq!(
         ws.expect("error").await["error"]["code"],
         31204,
