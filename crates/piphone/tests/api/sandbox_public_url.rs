@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::process::{self, free_port, login, wait_healthy};
+use crate::process::{self, client, free_port, login, wait_healthy};
 
 /// `piphone sandbox call-in` run to its end with `dir` as the data directory and `env` on top.
 async fn call_in(dir: &Path, env: &[(&str, &str)]) -> Output {
@@ -22,15 +22,6 @@ async fn call_in(dir: &Path, env: &[(&str, &str)]) -> Output {
         .envs(env.iter().copied());
     tokio::task::spawn_blocking(move || cmd.output().expect("run piphone sandbox call-in"))
         .await
-        .unwrap()
-}
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .tls_danger_accept_invalid_certs(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(Duration::from_secs(10))
-        .build()
         .unwrap()
 }
 
