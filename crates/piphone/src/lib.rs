@@ -8,7 +8,6 @@ pub mod auth;
 pub mod call_log;
 pub mod callin;
 pub mod cli;
-pub mod doctor;
 pub mod domain;
 pub mod error;
 pub mod fsutil;
@@ -21,6 +20,7 @@ pub mod startup;
 pub mod state;
 pub mod store;
 pub mod tls;
+pub mod twilio_setup;
 
 pub use settings::Settings;
 pub use startup::Application;

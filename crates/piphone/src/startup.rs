@@ -10,16 +10,15 @@ use anyhow::Context;
 use axum::Router;
 use rand::distr::{Alphanumeric, SampleString};
 use rustls::ServerConfig;
+use sandbox::{ControlClient, Credentials, Sandbox, SandboxOptions};
 use tokio::net::TcpListener;
 use twilio::rest::{Auth, ClientConfig};
 use url::Url;
 
 use crate::auth::{LoginLimiter, password};
-use crate::callin::{IncomingMode, QueueHub};
+use crate::callin::QueueHub;
 use crate::domain::{DialPolicy, Role};
-use sandbox::{ControlClient, Credentials, Sandbox, SandboxOptions};
-
-use crate::settings::{Secret, Settings, TwilioSettings};
+use crate::settings::{IncomingMode, Secret, Settings, TwilioSettings};
 use crate::state::{AppState, AppStateInner, Presence, SandboxLink};
 use crate::store::{self, NewUser, Store};
 
@@ -36,14 +35,9 @@ pub struct Application {
     pub state: AppState,
 }
 
-/// Installs rustls's ring provider once for the process (reqwest and the listener both use it).
-pub fn install_crypto_provider() {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-}
-
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
-        install_crypto_provider();
+        crate::tls::install_crypto_provider();
         crate::fsutil::ensure_private_dir(&settings.data_dir)?;
         let store = store::connect(&settings.database_url)
             .await
@@ -281,7 +275,7 @@ impl SandboxServer {
         webhook_base: Url,
         deliver_to: Url,
     ) -> anyhow::Result<SandboxServer> {
-        install_crypto_provider();
+        crate::tls::install_crypto_provider();
         crate::fsutil::ensure_private_dir(&settings.data_dir)?;
         let creds = Credentials::load_or_create(&settings.data_dir)
             .context("creating the sandbox's credentials")?;

@@ -10,6 +10,11 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
 use crate::settings::{Settings, TlsMode};
 
+/// Installs rustls's ring provider once for the process (reqwest and the listener both use it).
+pub fn install_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 /// The certificate the listener presents (PEM), or `None` with `PIPHONE_TLS=off`. Local clients (the command line,
 /// the kiosk browser) pin it instead of trusting any certificate.
 pub fn certificate_path(settings: &Settings) -> Option<PathBuf> {

@@ -251,3 +251,119 @@ async fn a_key_created_by_rest_authenticates_and_signs_tokens_until_deleted() {
         "a token of a deleted key"
     );
 }
+
+/// The `twilio` crate's provisioning client (what `piphone twilio setup` sends) against the sandbox: every
+/// answer parses into its typed resources, and what it sets is what calls then request.
+#[tokio::test]
+async fn the_twilio_crates_provisioning_client_drives_the_setup_resources() {
+    use twilio::rest::{
+        Auth, Client, ClientConfig, Method, NumberVoiceUpdate, VoiceSettings, VoiceUrl,
+    };
+    let sb = TestSandbox::spawn().await;
+    let config = || ClientConfig {
+        base_url: sb.base.to_string(),
+        max_retries: 0,
+        ..ClientConfig::default()
+    };
+    let account = Client::new(
+        &sb.creds.account_sid,
+        Auth::auth_token(&sb.creds.auth_token),
+        config(),
+    )
+    .unwrap();
+    let key = account.create_key("piphone").await.unwrap();
+    assert!(key.sid.starts_with("SK") && key.secret.len() == 32);
+    let keys = account.list_keys().await.unwrap();
+    assert_eq!(keys.len(), 2, "{keys:?}");
+    assert_eq!(
+        account
+            .fetch_key(&key.sid)
+            .await
+            .unwrap()
+            .friendly_name
+            .as_deref(),
+        Some("piphone")
+    );
+
+    // The rest with the new key, as piphone then runs.
+    let client = Client::new(
+        &sb.creds.account_sid,
+        Auth::api_key(&key.sid, &key.secret),
+        config(),
+    )
+    .unwrap();
+    let refused = client.create_key("not with a key").await.unwrap_err();
+    assert_eq!(refused.status(), Some(401), "{refused}");
+    let own = client
+        .list_applications(Some("piphone sandbox"))
+        .await
+        .unwrap();
+    assert_eq!(own.len(), 1);
+    let voice = VoiceUrl {
+        url: sb.url("/app/voice"),
+        method: Method::Post,
+    };
+    let app = client.create_application("piphone", &voice).await.unwrap();
+    let settings = VoiceSettings {
+        fallback_url: Some(sb.url("/app/fallback")),
+        status_callback: Some(sb.url("/app/status")),
+        ..VoiceSettings::default()
+    };
+    let updated = client
+        .update_application_voice(&app.sid, &settings)
+        .await
+        .unwrap();
+    assert_eq!(updated.voice_url.as_deref(), Some(voice.url.as_str()));
+    assert_eq!(
+        client
+            .fetch_application(&app.sid)
+            .await
+            .unwrap()
+            .voice_fallback_url,
+        settings.fallback_url
+    );
+
+    let numbers = client
+        .list_incoming_phone_numbers(Some(&sb.creds.station_number))
+        .await
+        .unwrap();
+    assert_eq!(numbers.len(), 1, "{numbers:?}");
+    let incoming = VoiceUrl {
+        url: sb.url("/app/incoming"),
+        method: Method::Post,
+    };
+    client
+        .update_incoming_phone_number(&numbers[0].sid, &incoming)
+        .await
+        .unwrap();
+    sb.call_in("+15551230001").await;
+    sb.wait_requests("/app/incoming", 1).await;
+    let update = NumberVoiceUpdate {
+        voice: VoiceSettings::default(),
+        application_sid: Some(app.sid.clone()),
+    };
+    let number = client
+        .update_number_voice(&numbers[0].sid, &update)
+        .await
+        .unwrap();
+    assert_eq!(
+        number.voice_application_sid.as_deref(),
+        Some(app.sid.as_str())
+    );
+    sb.call_in("+15551230002").await;
+    sb.wait_requests("/app/voice", 1).await;
+
+    client.delete_application(&app.sid).await.unwrap();
+    let gone = client.fetch_application(&app.sid).await.unwrap_err();
+    assert_eq!(gone.status(), Some(404), "{gone}");
+    let number = client
+        .fetch_incoming_phone_number(&numbers[0].sid)
+        .await
+        .unwrap();
+    assert_eq!(number.voice_application_sid, None);
+    account.delete_key(&key.sid).await.unwrap();
+    assert!(
+        client.list_applications(None).await.is_err(),
+        "the key is gone"
+    );
+}

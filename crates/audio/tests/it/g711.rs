@@ -112,10 +112,16 @@ fn round_trip_error_is_within_half_a_step() {
         let uc = linear_to_ulaw(s);
         let u = i32::from(ulaw_to_linear(uc));
         let u_half_step = (8 << ((!uc >> 4) & 7)) / 2 + 4;
-        assert!((u - i32::from(s)).abs() <= u_half_step.max(mag - 32124), "μ-law {s} → {u}");
+        assert!(
+            (u - i32::from(s)).abs() <= u_half_step.max(mag - 32124),
+            "μ-law {s} → {u}"
+        );
         let ac = linear_to_alaw(s);
         let a = i32::from(alaw_to_linear(ac));
         let a_half_step = (8 << (((ac ^ 0x55) >> 4) & 7).max(1)) / 2 + 4;
-        assert!((a - i32::from(s)).abs() <= a_half_step.max(mag - 32256), "A-law {s} → {a}");
+        assert!(
+            (a - i32::from(s)).abs() <= a_half_step.max(mag - 32256),
+            "A-law {s} → {a}"
+        );
     }
 }

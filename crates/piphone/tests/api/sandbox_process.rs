@@ -96,7 +96,7 @@ async fn sandbox_call(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_waiting_caller_survives_a_killed_piphone() {
-    piphone::startup::install_crypto_provider();
+    piphone::tls::install_crypto_provider();
     let dir = tempfile::tempdir().unwrap();
     let listen = format!("127.0.0.1:{}", free_port());
     let base = format!("https://{listen}");

@@ -27,7 +27,7 @@ async fn call_in(dir: &Path, env: &[(&str, &str)]) -> Output {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sandbox_call_in_reaches_piphone_when_the_public_url_is_not_reachable_from_here() {
-    piphone::startup::install_crypto_provider();
+    piphone::tls::install_crypto_provider();
     let dir = tempfile::tempdir().unwrap();
     let listen = format!("127.0.0.1:{}", free_port());
     let base = format!("https://{listen}");
@@ -102,7 +102,7 @@ async fn sandbox_call_in_reaches_piphone_when_the_public_url_is_not_reachable_fr
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sandbox_call_in_fails_loudly_when_its_webhook_cannot_be_delivered() {
-    piphone::startup::install_crypto_provider();
+    piphone::tls::install_crypto_provider();
     let dir = tempfile::tempdir().unwrap();
     // A sandbox process whose webhooks go to a port nobody listens on.
     let nowhere = format!("http://127.0.0.1:{}", free_port());

@@ -24,7 +24,7 @@ async fn output(program: &str, args: &[&str]) -> Option<(bool, String)> {
 
 pub async fn chromium(settings: &Settings) -> Finding {
     let configured = settings.kiosk.chromium.as_deref();
-    let path = match crate::kiosk::browser::find_chromium(configured) {
+    let path = match crate::cli::kiosk::browser::find_chromium(configured) {
         Ok(p) => p,
         Err(e) if configured.is_some() => return Finding::fail("chromium", format!("{e:#}")),
         Err(e) => {

@@ -4,6 +4,17 @@
 //!
 //! Exit codes: 0 done; 1 the phone could not do it (busy, no call, the call failed); 2 bad input or setup;
 //! 3 the server or the kiosk page cannot be reached; 4 the phone did not answer in time.
+//!
+//! * [`supervisor`] — `piphone kiosk`: signs Chromium ([`browser`]) in with a one-time login link
+//!   (`kiosk::login_link`), pins the server's key for it ([`pin`]), restarts it when it dies or its page goes missing.
+//! * [`client`] — the local server with its certificate pinned, and its control API with the control secret.
+//!
+//! The server's side of the relay is `kiosk::hub`; the messages both sides exchange are `kiosk::messages`.
+
+pub mod browser;
+pub mod client;
+pub mod pin;
+pub mod supervisor;
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -11,9 +22,9 @@ use std::time::Duration;
 use clap::Subcommand;
 use http::StatusCode;
 
-use super::client::{Answer, Control};
-use super::hub::{Command, Outcome, Status};
+use crate::kiosk::messages::{Command, Outcome, Status};
 use crate::settings::Settings;
+use client::{Answer, Control};
 
 pub const EXIT_FAILED: u8 = 1;
 pub const EXIT_USAGE: u8 = 2;
@@ -51,7 +62,7 @@ pub enum KioskCommand {
 
 pub async fn run(settings: Settings, command: KioskCommand) -> anyhow::Result<ExitCode> {
     let (command, timeout) = match command {
-        KioskCommand::Kiosk => return super::supervisor::run(settings).await,
+        KioskCommand::Kiosk => return supervisor::run(settings).await,
         KioskCommand::Status { json } => return status(&settings, json).await,
         KioskCommand::Call { number, timeout } => (Command::Call { number }, timeout),
         KioskCommand::Hangup => (Command::Hangup, None),
@@ -156,7 +167,7 @@ pub fn describe(status: &Status) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kiosk::hub::PageReport;
+    use crate::kiosk::messages::PageReport;
 
     #[test]
     fn status_text() {

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use url::Url;
 
-use super::KioskSettings;
+use crate::settings::KioskSettings;
 
 /// Binaries tried, in order, when `PIPHONE_KIOSK_CHROMIUM` is not set.
 pub const CANDIDATES: &[&str] = &["chromium", "chromium-browser", "google-chrome", "chrome"];

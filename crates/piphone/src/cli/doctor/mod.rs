@@ -1,9 +1,9 @@
 //! `piphone doctor`: checks an installation the way an operator would, one line each —
 //! `OK`, `WARN` (works, but look) or `FAIL` (will not work) — and exits 1 when anything FAILs.
 //!
-//! * [`local`] — settings, data directory, TLS certificate, the running server, the kiosk page.
-//! * [`machine`] — Chromium, sound cards (`arecord -l` / `aplay -l`), the clock.
-//! * [`public`] — what can be checked of `PIPHONE_PUBLIC_URL` from here (scheme, DNS, a trusted certificate).
+//! * `local` — settings, data directory, TLS certificate, the running server, the kiosk page.
+//! * `machine` — Chromium, sound cards (`arecord -l` / `aplay -l`), the clock.
+//! * `public` — what can be checked of `PIPHONE_PUBLIC_URL` from here (scheme, DNS, a trusted certificate).
 
 mod cert;
 mod local;
@@ -72,7 +72,7 @@ impl fmt::Display for Finding {
 
 /// Every check, in the order an operator would fix things.
 pub async fn checks(settings: &Settings, warnings: &[String]) -> Vec<Finding> {
-    crate::startup::install_crypto_provider();
+    crate::tls::install_crypto_provider();
     let mut found = local::settings(settings, warnings);
     found.push(local::data_dir(settings));
     found.push(local::tls(settings));

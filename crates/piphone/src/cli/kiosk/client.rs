@@ -9,8 +9,8 @@ use http::header::AUTHORIZATION;
 use serde::de::DeserializeOwned;
 use url::Url;
 
-use super::control::ControlSecret;
-use super::hub::{Command, Outcome, Status};
+use crate::kiosk::ControlSecret;
+use crate::kiosk::messages::{Command, Outcome, Status};
 use crate::settings::Settings;
 
 /// The local server, as the command line and the kiosk supervisor see it.
@@ -24,7 +24,7 @@ impl LocalServer {
     /// The server the settings describe. Fails when the port is 0 (nothing to find) or, with TLS, when the
     /// certificate is not there yet (the server has never run with this data directory).
     pub fn new(settings: &Settings) -> anyhow::Result<LocalServer> {
-        crate::startup::install_crypto_provider();
+        crate::tls::install_crypto_provider();
         anyhow::ensure!(
             settings.listen.port() != 0,
             "PIPHONE_LISTEN={} has port 0: give the server a fixed port so the command line can find it",

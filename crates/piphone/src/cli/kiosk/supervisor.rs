@@ -12,11 +12,10 @@ use anyhow::Context;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
-use super::KioskSettings;
 use super::browser::{self, Launch};
 use super::client::{Answer, Control, LocalServer};
-use super::login_link;
-use crate::settings::Settings;
+use crate::kiosk::login_link;
+use crate::settings::{KioskSettings, Settings};
 use crate::store::{self, AudioDevice, KioskOptions, Store, User};
 
 /// First and longest wait before starting Chromium again.
@@ -71,7 +70,7 @@ pub async fn run(settings: Settings) -> anyhow::Result<ExitCode> {
     let store = store::connect(&settings.database_url)
         .await
         .with_context(|| format!("opening the database {}", settings.database_url))?;
-    let user = login_link::ensure_kiosk_user(&store, &kiosk.user).await?;
+    let user = login_link::ensure_kiosk_user(&store, kiosk.user.as_str()).await?;
     if kiosk.auto_answer && !user.role.can_take_calls() {
         tracing::warn!(
             user = %user.username, role = %user.role,

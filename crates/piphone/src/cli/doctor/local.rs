@@ -6,7 +6,7 @@ use std::time::Duration;
 use time::OffsetDateTime;
 
 use super::Finding;
-use crate::kiosk::client::{Answer, Control, LocalServer};
+use crate::cli::kiosk::client::{Answer, Control, LocalServer};
 use crate::settings::{Settings, TlsMode};
 
 pub fn settings(settings: &Settings, warnings: &[String]) -> Vec<Finding> {
@@ -29,7 +29,8 @@ pub fn settings(settings: &Settings, warnings: &[String]) -> Vec<Finding> {
             .map(|w| Finding::warn("settings", w.clone())),
     );
     found.extend(
-        crate::cli::settings_problems(settings)
+        settings
+            .problems()
             .into_iter()
             .map(|p| Finding::fail("settings", p)),
     );
