@@ -63,7 +63,8 @@ impl Application {
         let (twilio, sandbox, station_number) = match &settings.twilio {
             Some(real) => (real.clone(), None, None),
             None => {
-                let (creds, link) = sandbox_link(&settings, &public_url, tls.is_some())?;
+                let (creds, link) =
+                    sandbox_link(&settings, &public_url, &local_url, tls.is_some())?;
                 let account = TwilioSettings {
                     account_sid: creds.account_sid.clone(),
                     auth_token: Secret::new(creds.auth_token.clone()),
@@ -217,10 +218,14 @@ fn rest_client(
 }
 
 /// The sandbox of sandbox mode and its credentials: a new one inside this process, or the one `piphone sandbox
-/// serve` runs at `PIPHONE_SANDBOX_URL` (whose credentials it keeps in the same data directory).
+/// serve` runs at `PIPHONE_SANDBOX_URL` (whose credentials it keeps in the same data directory). The one inside
+/// signs its webhooks for `webhook_base` (the public URL) and delivers them to `local_url`, this listener, as
+/// Twilio's would arrive through a proxy: a public address that does not reach back here (a tunnel not yet
+/// running) cannot lose the simulated calls.
 fn sandbox_link(
     settings: &Settings,
     webhook_base: &Url,
+    local_url: &Url,
     tls: bool,
 ) -> anyhow::Result<(Credentials, SandboxLink)> {
     let Some(url) = &settings.sandbox_url else {
@@ -230,6 +235,7 @@ fn sandbox_link(
             creds.clone(),
             SandboxOptions {
                 webhook_base: webhook_base.clone(),
+                deliver_to: local_url.clone(),
                 accept_invalid_certs: tls,
                 speed: settings.sandbox_speed,
             },
@@ -261,11 +267,13 @@ pub struct SandboxServer {
 }
 
 impl SandboxServer {
-    /// Binds `listen` (port 0 picks a free one); webhooks go to `webhook_base` (piphone's URL).
+    /// Binds `listen` (port 0 picks a free one); webhooks are signed for `webhook_base` (piphone's public URL)
+    /// and delivered to `deliver_to` (where this machine reaches piphone).
     pub async fn build(
         settings: &Settings,
         listen: SocketAddr,
         webhook_base: Url,
+        deliver_to: Url,
     ) -> anyhow::Result<SandboxServer> {
         crate::tls::install_crypto_provider();
         crate::fsutil::ensure_private_dir(&settings.data_dir)?;
@@ -279,8 +287,9 @@ impl SandboxServer {
         let sandbox = Sandbox::new(
             creds,
             SandboxOptions {
-                accept_invalid_certs: webhook_base.scheme() == "https",
+                accept_invalid_certs: deliver_to.scheme() == "https",
                 webhook_base,
+                deliver_to,
                 speed: settings.sandbox_speed,
             },
         );

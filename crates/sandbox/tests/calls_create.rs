@@ -36,6 +36,7 @@ async fn rest_call_rings_a_phone_runs_its_twiml_and_reports_progress() {
     let rest = Rest {
         sb: &sb,
         base: prism.base.clone(),
+        as_account: false,
     };
     sb.phone("+15550001111", "answer", 400).await;
     sb.twiml(

@@ -93,12 +93,23 @@ async fn stub_handler(
 }
 
 impl TestSandbox {
+    /// The sandbox and the stub app on one listener; webhooks go to the stub's own URL.
     pub async fn spawn() -> TestSandbox {
-        TestSandbox::spawn_at(SPEED).await
+        TestSandbox::spawn_full(None, None, SPEED).await
     }
 
     /// A sandbox whose simulated time runs `speed` times faster than real time (1.0 for tests that listen).
     pub async fn spawn_at(speed: f64) -> TestSandbox {
+        TestSandbox::spawn_full(None, None, speed).await
+    }
+
+    /// Webhooks signed for `public` (the stub checks signatures against it) and delivered to `deliver_to`
+    /// (by default: the stub, under `public` or its own URL).
+    pub async fn spawn_with(public: Option<Url>, deliver_to: Option<Url>) -> TestSandbox {
+        TestSandbox::spawn_full(public, deliver_to, SPEED).await
+    }
+
+    async fn spawn_full(public: Option<Url>, deliver_to: Option<Url>, speed: f64) -> TestSandbox {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base: Url = format!("http://{}", listener.local_addr().unwrap())
@@ -109,9 +120,11 @@ impl TestSandbox {
             auth_token: creds.auth_token.clone(),
             ..Stub::default()
         });
-        *stub.base.lock().unwrap() = base.as_str().trim_end_matches('/').to_owned();
+        let webhook_base = public.unwrap_or_else(|| base.clone());
+        *stub.base.lock().unwrap() = webhook_base.as_str().trim_end_matches('/').to_owned();
         let opts = SandboxOptions {
-            webhook_base: base.clone(),
+            webhook_base,
+            deliver_to: deliver_to.unwrap_or_else(|| base.clone()),
             // The Media Streams tests' WebSocket server has a self-signed certificate, as piphone's.
             accept_invalid_certs: true,
             speed,
@@ -200,6 +213,27 @@ impl TestSandbox {
             req = req.json(&body);
         }
         let resp = req.send().await.unwrap();
+        let status = resp.status().as_u16();
+        (status, resp.json().await.unwrap_or(Value::Null))
+    }
+
+    /// `(status, body)` of a REST request as `user:pass`, straight to the sandbox (form body).
+    pub async fn rest_as(
+        &self,
+        (user, pass): (&str, &str),
+        method: reqwest::Method,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> (u16, Value) {
+        let path = format!("/2010-04-01/Accounts/{}/{path}", self.creds.account_sid);
+        let resp = self
+            .http
+            .request(method, self.url(&path))
+            .basic_auth(user, Some(pass))
+            .form(form)
+            .send()
+            .await
+            .unwrap();
         let status = resp.status().as_u16();
         (status, resp.json().await.unwrap_or(Value::Null))
     }
@@ -315,21 +349,32 @@ impl TestSandbox {
     }
 
     pub fn token(&self, identity: &str, ttl: u64, now: u64) -> String {
+        let key = (
+            self.creds.api_key_sid.as_str(),
+            self.creds.api_key_secret.as_str(),
+        );
+        self.token_by(key, &self.creds.app_sid, identity, ttl, now)
+    }
+
+    /// A token signed with API key `(sid, secret)` whose outgoing grant names TwiML App `app_sid`.
+    pub fn token_by(
+        &self,
+        (key_sid, key_secret): (&str, &str),
+        app_sid: &str,
+        identity: &str,
+        ttl: u64,
+        now: u64,
+    ) -> String {
         let grant = twilio::token::VoiceGrant {
             incoming_allow: true,
-            outgoing_application_sid: Some(self.creds.app_sid.clone()),
+            outgoing_application_sid: Some(app_sid.to_owned()),
             ..Default::default()
         };
-        twilio::token::AccessToken::new(
-            &self.creds.account_sid,
-            &self.creds.api_key_sid,
-            &self.creds.api_key_secret,
-            identity,
-        )
-        .ttl(ttl)
-        .voice(grant)
-        .to_jwt_at(now)
-        .unwrap()
+        twilio::token::AccessToken::new(&self.creds.account_sid, key_sid, key_secret, identity)
+            .ttl(ttl)
+            .voice(grant)
+            .to_jwt_at(now)
+            .unwrap()
     }
 
     pub fn valid_token(&self, identity: &str) -> String {
@@ -345,10 +390,20 @@ impl TestSandbox {
         Ws { stream }
     }
 
+    /// A signaling connection that sent `listen` with `token` (the gateway's answer is the next frame).
+    pub async fn listening(&self, token: &str) -> Ws {
+        let mut ws = self.ws().await;
+        ws.send(
+            "listen",
+            json!({ "token": token, "browserinfo": {}, "reconnectTimeout": 0 }),
+        )
+        .await;
+        ws
+    }
+
     /// A browser that listened with a valid token and registered as `identity`.
     pub async fn registered(&self, identity: &str) -> Ws {
-        let mut ws = self.ws().await;
-        ws.send("listen", json!({ "token": self.valid_token(identity), "browserinfo": {}, "reconnectTimeout": 0 })).await;
+        let mut ws = self.listening(&self.valid_token(identity)).await;
         ws.expect("connected").await;
         ws.send("register", json!({ "media": { "audio": true } }))
             .await;

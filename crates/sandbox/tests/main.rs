@@ -3,9 +3,12 @@
 
 mod audio;
 mod calls_create;
+mod delivery;
 mod engine;
 mod gateway;
 mod helpers;
 mod rest;
+mod setup;
+mod setup_errors;
 mod signatures;
 mod streams;

@@ -105,13 +105,15 @@ fn is_prisms_repeated_form_field(v: &Value) -> bool {
             .is_some_and(|m| m.ends_with("must be array"))
 }
 
+/// REST requests through Prism, authenticated with the sandbox's API key (or, `as_account`, the auth token).
 pub struct Rest<'a> {
     pub sb: &'a TestSandbox,
     pub base: String,
+    pub as_account: bool,
 }
 
 impl Rest<'_> {
-    async fn send(
+    pub async fn send(
         &self,
         method: reqwest::Method,
         path: &str,
@@ -121,10 +123,17 @@ impl Rest<'_> {
             "{}/2010-04-01/Accounts/{}/{path}",
             self.base, self.sb.creds.account_sid
         );
-        let mut req = self.sb.http.request(method.clone(), &url).basic_auth(
-            &self.sb.creds.api_key_sid,
-            Some(&self.sb.creds.api_key_secret),
-        );
+        let creds = &self.sb.creds;
+        let (user, pass) = if self.as_account {
+            (&creds.account_sid, &creds.auth_token)
+        } else {
+            (&creds.api_key_sid, &creds.api_key_secret)
+        };
+        let mut req = self
+            .sb
+            .http
+            .request(method.clone(), &url)
+            .basic_auth(user, Some(pass));
         if method == reqwest::Method::POST {
             req = req.form(form);
         }
@@ -172,6 +181,7 @@ async fn rest_queues_members_and_calls_match_twilios_openapi_through_prism() {
     let rest = Rest {
         sb: &sb,
         base: prism.base.clone(),
+        as_account: false,
     };
     sb.twiml(
         "/voice/incoming",

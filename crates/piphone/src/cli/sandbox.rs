@@ -33,9 +33,14 @@ pub enum SandboxCommand {
         /// Address to listen on (port 0 picks a free one).
         #[arg(long, default_value = "127.0.0.1:8444")]
         listen: SocketAddr,
-        /// piphone's base URL, where webhooks go [default: PIPHONE_PUBLIC_URL, or the URL of PIPHONE_LISTEN].
+        /// piphone's base URL, which webhook signatures cover [default: PIPHONE_PUBLIC_URL, or the URL of
+        /// PIPHONE_LISTEN].
         #[arg(long)]
         webhook_base: Option<Url>,
+        /// Where webhooks under the webhook base are delivered, as a proxy would pass them on [default: the
+        /// webhook base].
+        #[arg(long)]
+        deliver_to: Option<Url>,
     },
 }
 
@@ -58,7 +63,8 @@ pub async fn run(settings: Settings, command: SandboxCommand) -> anyhow::Result<
         SandboxCommand::Serve {
             listen,
             webhook_base,
-        } => serve(settings, listen, webhook_base).await,
+            deliver_to,
+        } => serve(settings, listen, webhook_base, deliver_to).await,
     }
 }
 
@@ -82,11 +88,16 @@ async fn call_in(
         .clone()
         .unwrap_or_else(|| server_url(&settings));
     let insecure = url.scheme() == "https";
-    let sids = ::sandbox::ControlClient::new(url, &creds, insecure)?
-        .call_in_with_voice(from, count, voice.as_ref())
+    let calls = ::sandbox::ControlClient::new(url, &creds, insecure)?
+        .call_in_checked(from, count, voice.as_ref())
         .await?;
-    for sid in sids {
-        println!("{sid}");
+    for call in &calls {
+        println!("{}", call.call_sid);
+    }
+    // A CallSid alone says nothing of whether piphone ever saw the call: its first webhook does.
+    let problems: Vec<String> = calls.iter().filter_map(|c| c.problem()).collect();
+    if !problems.is_empty() {
+        bail!("{}", problems.join("\n"));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -95,16 +106,23 @@ async fn serve(
     settings: Settings,
     listen: SocketAddr,
     webhook_base: Option<Url>,
+    deliver_to: Option<Url>,
 ) -> anyhow::Result<ExitCode> {
     let webhook_base = webhook_base
         .or_else(|| settings.public_url.clone())
         .unwrap_or_else(|| server_url(&settings));
-    let server =
-        crate::startup::SandboxServer::build(&settings, listen, webhook_base.clone()).await?;
+    let deliver_to = deliver_to.unwrap_or_else(|| webhook_base.clone());
+    let server = crate::startup::SandboxServer::build(
+        &settings,
+        listen,
+        webhook_base.clone(),
+        deliver_to.clone(),
+    )
+    .await?;
     // The first line on standard output, for scripts and tests that started it on port 0.
     println!("sandbox listening on {}", server.local_url);
     std::io::stdout().flush()?;
-    tracing::info!(url = %server.local_url, %webhook_base, "sandbox listening; webhooks go to {webhook_base}");
+    tracing::info!(url = %server.local_url, %webhook_base, %deliver_to, "sandbox listening; webhooks signed for {webhook_base}, delivered to {deliver_to}");
     server.run_until(crate::server::shutdown_signal()).await?;
     Ok(ExitCode::SUCCESS)
 }

@@ -17,6 +17,7 @@ mod props;
 mod reliability;
 mod route_inventory;
 mod sandbox_process;
+mod sandbox_public_url;
 mod secrets;
 mod token;
 mod twilio_setup;

@@ -100,12 +100,7 @@ async fn a_waiting_caller_survives_a_killed_piphone() {
     let dir = tempfile::tempdir().unwrap();
     let listen = format!("127.0.0.1:{}", free_port());
     let base = format!("https://{listen}");
-    let client = reqwest::Client::builder()
-        .tls_danger_accept_invalid_certs(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(Duration::from_secs(10))
-        .build()
-        .unwrap();
+    let client = process::client();
 
     let (_sandbox, sandbox_url) = start_sandbox(dir.path(), &listen).await;
     let creds = sandbox::Credentials::load(dir.path())

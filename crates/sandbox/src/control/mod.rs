@@ -4,7 +4,8 @@
 //!
 //! | Route | Body | Answer |
 //! |---|---|---|
-//! | `POST /sandbox/call-in` | `{"from":"+15551230001","count":1,"voice":{"tone_hz":440}}` (or `{"speech":"…"}`) | `{"calls":[{"call_sid","from"}]}` |
+//! | `POST /sandbox/call-in` | `{"from":"+15551230001","count":1,"voice":{"tone_hz":440},"wait":false}` (voice: or `{"speech":"…"}`) | `{"calls":[{"call_sid","from"}]}`; with `"wait":true` each call also has `webhook` (its first webhook's `url`, `delivered_to`, `status` or `error`, see [`crate::PlacedCall`]) once known, waiting up to 16 s |
+//! | `GET /sandbox/setup` | | the setup resources, see [`crate::Sandbox::setup`] |
 //! | `GET /sandbox/calls` | | `{"calls":[CallView…]}` |
 //! | `GET /sandbox/calls/{sid}` | | `CallView {call_sid, direction, from, to, status, parent_call_sid, queue, bridged_with, events, audio}` |
 //! | `GET /sandbox/calls/{sid}/heard.wav` | | the last 30 s the party heard (8 kHz mono 16-bit WAV) |
@@ -13,6 +14,8 @@
 //! | `POST /sandbox/phones` | `{"number","behaviour":"answer|busy|no-answer|failed","ring_ms":800,"voice":{…}}` | how a dialled number behaves |
 //!
 //! `audio` is `{"heard": {"packets", "dominant_hz", "level_dbfs"}, "sent": {…}}` over the last second.
+
+use std::time::Instant;
 
 use axum::extract::{FromRequest, FromRequestParts, Path, Request, State};
 use axum::http::request::Parts;
@@ -25,7 +28,8 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use super::Sandbox;
-use super::auth::{Accept, authorized};
+use super::auth::{Caller, caller};
+use super::delivery::{FIRST_WEBHOOK_WAIT, PlacedCall, first_webhook};
 use super::engine::{Behaviour, Party, Phone, Signal};
 use super::media::Voice;
 
@@ -38,6 +42,7 @@ pub fn routes() -> Router<Sandbox> {
         .route("/sandbox/calls/{sid}/hangup", post(hang_up))
         .route("/sandbox/calls/{sid}/digits", post(press_digits))
         .route("/sandbox/phones", post(set_phone))
+        .route("/sandbox/setup", get(setup))
 }
 
 /// Requires the sandbox account's Basic credentials.
@@ -50,7 +55,7 @@ impl FromRequestParts<Sandbox> for ControlAuth {
         parts: &mut Parts,
         sandbox: &Sandbox,
     ) -> Result<Self, Self::Rejection> {
-        if authorized(&parts.headers, &sandbox.engine.creds, Accept::AccountOnly) {
+        if caller(&parts.headers, &sandbox.engine.creds, |_| None) == Some(Caller::Account) {
             Ok(ControlAuth)
         } else {
             Err((
@@ -92,6 +97,9 @@ struct CallIn {
     #[serde(default = "one")]
     count: u32,
     voice: Option<Voice>,
+    /// Wait for each call's first webhook and report its outcome.
+    #[serde(default)]
+    wait: bool,
 }
 
 fn one() -> u32 {
@@ -120,13 +128,27 @@ async fn call_in(_: ControlAuth, State(sb): State<Sandbox>, Body(req): Body<Call
     if let Some(Err(e)) = req.voice.as_ref().map(Voice::check) {
         return refusal(StatusCode::BAD_REQUEST, e);
     }
-    let calls: Vec<Value> = sb
+    let mut calls: Vec<PlacedCall> = sb
         .call_in_with_voice(&req.from, req.count, req.voice.as_ref())
         .into_iter()
         .enumerate()
-        .map(|(i, call_sid)| json!({ "call_sid": call_sid, "from": nth_number(&req.from, i as u32) }))
+        .map(|(i, call_sid)| PlacedCall {
+            call_sid,
+            from: nth_number(&req.from, i as u32),
+            webhook: None,
+        })
         .collect();
+    if req.wait {
+        let deadline = Instant::now() + FIRST_WEBHOOK_WAIT;
+        for call in &mut calls {
+            call.webhook = first_webhook(&sb.engine, &call.call_sid, deadline).await;
+        }
+    }
     Json(json!({ "calls": calls })).into_response()
+}
+
+async fn setup(_: ControlAuth, State(sb): State<Sandbox>) -> Json<Value> {
+    Json(sb.setup())
 }
 
 async fn list_calls(_: ControlAuth, State(sb): State<Sandbox>) -> Json<Value> {

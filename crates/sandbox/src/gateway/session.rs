@@ -158,12 +158,9 @@ impl Session {
     }
 
     fn listen(&mut self, jwt: &str) {
-        let (key_sid, key_secret) = (
-            self.engine.creds.api_key_sid.clone(),
-            self.engine.creds.api_key_secret.clone(),
-        );
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
-        match proto::verify_token(jwt, |iss| (iss == key_sid).then(|| key_secret.clone()), now) {
+        let keys = &self.engine.account;
+        match proto::verify_token(jwt, |iss| keys.key_secret(iss), now) {
             Ok(token) if token.account_sid == self.engine.creds.account_sid => {
                 self.send(
                     "connected",
@@ -238,15 +235,22 @@ impl Session {
             answer_sdp: Some(sdp::answer(offer)),
         };
         let identity = token.identity.clone();
+        let app_sid = token.app_sid.clone().unwrap_or_default();
         let sid = self
             .engine
-            .call_from_client(&identity, &to, custom, party, |sid| {
+            .call_from_client(&identity, &to, &app_sid, custom, party, |sid| {
                 self.engine
                     .state()
                     .aliases
                     .insert(temp_id.clone(), sid.to_owned());
                 self.send("ringing", json!({ "callsid": sid }));
             });
+        let Some(sid) = sid else {
+            // Twilio's 21218: the token's outgoing grant names no TwiML App of the account (or one without a
+            // Voice URL).
+            self.error(21218, "Invalid ApplicationSid", Some(&temp_id));
+            return;
+        };
         tracing::info!(call_sid = %sid, %identity, "sandbox: outgoing call from browser");
     }
 
