@@ -173,8 +173,9 @@ enum RequestBudget {
     Poll(Duration),
 }
 
-/// The REST client: Twilio's API (or `PIPHONE_TWILIO_API_URL`), or in sandbox mode the sandbox's URL (piphone's
-/// own, or the sandbox process's), whose self-signed certificate it accepts.
+/// The REST client: Twilio's API (or `PIPHONE_TWILIO_API_URL`, whose certificate is not checked when it is on this
+/// machine, as the sandbox process is), or in sandbox mode the sandbox's URL (piphone's own, or the sandbox
+/// process's), whose self-signed certificate it accepts.
 fn rest_client(
     settings: &Settings,
     account: &TwilioSettings,
@@ -192,7 +193,7 @@ fn rest_client(
                 .as_str()
                 .trim_end_matches('/')
                 .to_owned(),
-            false,
+            crate::tls::is_loopback(&settings.twilio_api_url),
         ),
     };
     let (timeout, max_retries, max_backoff) = match budget {

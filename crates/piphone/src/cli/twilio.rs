@@ -102,7 +102,7 @@ fn input(
             )
         })?),
     };
-    let accept_invalid_certs = is_loopback(&settings.twilio_api_url);
+    let accept_invalid_certs = crate::tls::is_loopback(&settings.twilio_api_url);
     Ok(SetupInput {
         account_sid,
         auth_token,
@@ -114,15 +114,4 @@ fn input(
         settings_file: settings.settings_file,
         dry_run,
     })
-}
-
-/// Only a Twilio stand-in on this machine (the sandbox, with its self-signed certificate) is trusted without a
-/// valid certificate.
-pub(crate) fn is_loopback(url: &url::Url) -> bool {
-    match url.host() {
-        Some(url::Host::Domain(name)) => name == "localhost",
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
-    }
 }

@@ -21,5 +21,6 @@ mod sandbox_public_url;
 mod secrets;
 mod token;
 mod twilio_setup;
+mod twilio_setup_sandbox;
 mod voice;
 mod webhook_fuzz;

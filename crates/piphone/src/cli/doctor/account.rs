@@ -20,7 +20,7 @@ pub async fn account(settings: &Settings) -> Vec<Finding> {
         )];
     };
     let api_base = &settings.twilio_api_url;
-    let loopback = crate::cli::twilio::is_loopback(api_base);
+    let loopback = crate::tls::is_loopback(api_base);
     let found = live_checks(&LiveAccount {
         account_sid: &twilio.account_sid,
         auth_token: &twilio.auth_token,
