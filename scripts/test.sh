@@ -5,7 +5,7 @@
 #   - node_modules (npm ci) when missing or older than package-lock.json
 #   - a Python venv at .venv with twilio==9.13.0 (the reference library some Rust tests compare against)
 # then runs: rustfmt check, import cycles (scripts/check-imports.py), the sandbox crate's independence from piphone,
-# clippy -D warnings, the Rust tests (nextest when present), the vendored-SDK check,
+# clippy -D warnings, the Rust tests (nextest when present), the sandbox's opt-in WebRTC feature, the vendored-SDK check,
 # and the browser tests (real Voice SDK in headless Chromium).
 #
 # Environment: SKIP_BROWSER=1 skips the browser tests; CHROMIUM_BIN overrides /usr/bin/chromium.
@@ -122,6 +122,19 @@ sandbox_independent() {
   fi
 }
 
+# The sandbox's real WebRTC media (crates/sandbox/src/webrtc) is the opt-in cargo feature `webrtc`, off in every
+# other step and in release builds: str0m-rust-crypto turns on dimpl's `rcgen` feature, which pulls aws-lc-rs and
+# aws-lc-sys (a C library, compiled here with the C compiler) into the binary, against the rustls-with-ring choice
+# and unverified for the static aarch64 build. Its module tests and the gateway's answer run with it here.
+sandbox_webrtc() {
+  cargo clippy -p piphone-sandbox --features webrtc --all-targets -- -D warnings
+  if cargo nextest --version >/dev/null 2>&1; then
+    cargo nextest run -p piphone-sandbox --features webrtc webrtc outgoing_call_rings_answers
+  else
+    cargo test -p piphone-sandbox --features webrtc -- webrtc outgoing_call_rings_answers
+  fi
+}
+
 browser_tests() {
   rm -rf test-results
   PIPHONE_BIN="$PWD/target/debug/piphone" CHROMIUM_BIN="$chromium_bin" npm run --silent test:browser
@@ -142,6 +155,7 @@ step "import cycles" python3 scripts/check-imports.py
 step "sandbox crate independent of piphone" sandbox_independent
 step "cargo clippy -D warnings" cargo clippy --workspace --all-targets -- -D warnings
 step "rust tests" rust_tests
+step "sandbox WebRTC (opt-in feature)" sandbox_webrtc
 step "vendored Voice SDK matches the pinned npm package" scripts/update-sdk.sh --check
 # The browser tests run target/debug/piphone, the binary the Rust tests just built (crash and secrets tests
 # spawn it too). A separate `cargo build -p piphone` would compile half the dependency tree a second time with

@@ -30,8 +30,8 @@ export const CHROMIUM_ARGS = [
   '--disable-sync',
   '--use-fake-ui-for-media-stream',
   '--use-fake-device-for-media-stream',
-  // The sandbox's WebRTC media (crates/sandbox/src/webrtc) offers a host candidate on loopback, which Chromium
-  // otherwise filters out.
+  // The sandbox's WebRTC media (crates/sandbox/src/webrtc, opt-in cargo feature `webrtc`) offers a host candidate
+  // on loopback, which Chromium otherwise filters out. Harmless without it.
   '--allow-loopback-in-peer-connection',
 ];
 

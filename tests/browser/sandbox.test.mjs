@@ -191,6 +191,25 @@ describe('sandbox with the real Voice SDK', () => {
     }, server);
   });
 
+  test("the sandbox panel shows the account's setup: TwiML App, station number, key SIDs, no secrets", async () => {
+    await withScreenshot(page, 'sandbox-setup', async () => {
+      const setup = page.getByTestId('sandbox-setup');
+      await setup.locator('summary').click();
+      const c = server.credentials;
+      const text = await waitFor(async () => {
+        const t = await setup.innerText();
+        return t.includes('Station number') ? t : null;
+      }, 10_000, { what: 'the setup list' });
+      const base = server.url.replace(/\/$/, '');
+      assert.ok(text.includes(`TwiML App piphone sandbox (${c.app_sid})`), text);
+      assert.ok(text.includes(`Voice URL: POST ${base}/voice`), text);
+      assert.ok(text.includes(`Station number ${c.station_number}`), text);
+      assert.ok(text.includes(`voice webhook: POST ${base}/voice/incoming`), text);
+      assert.ok(text.includes(c.api_key_sid), text);
+      assert.ok(!text.includes(c.api_key_secret) && !text.includes(c.auth_token), 'no secret shown');
+    }, server);
+  });
+
   const badTokens = [
     ['an expired token', () => signToken({ nbf: Math.floor(Date.now() / 1000) - 7200, exp: Math.floor(Date.now() / 1000) - 3600 }), 20104, 'AccessTokenExpired'],
     ['a forged token', () => signToken({}).replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')), 20101, 'AccessTokenInvalid'],

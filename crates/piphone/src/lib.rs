@@ -8,7 +8,6 @@ pub mod auth;
 pub mod call_log;
 pub mod callin;
 pub mod cli;
-pub mod doctor;
 pub mod domain;
 pub mod error;
 pub mod fsutil;

@@ -10,16 +10,15 @@ use anyhow::Context;
 use axum::Router;
 use rand::distr::{Alphanumeric, SampleString};
 use rustls::ServerConfig;
+use sandbox::{ControlClient, Credentials, Sandbox, SandboxOptions};
 use tokio::net::TcpListener;
 use twilio::rest::{Auth, ClientConfig};
 use url::Url;
 
 use crate::auth::{LoginLimiter, password};
-use crate::callin::{IncomingMode, QueueHub};
+use crate::callin::QueueHub;
 use crate::domain::{DialPolicy, Role};
-use sandbox::{ControlClient, Credentials, Sandbox, SandboxOptions};
-
-use crate::settings::{Secret, Settings, TwilioSettings};
+use crate::settings::{IncomingMode, Secret, Settings, TwilioSettings};
 use crate::state::{AppState, AppStateInner, Presence, SandboxLink};
 use crate::store::{self, NewUser, Store};
 
@@ -36,14 +35,9 @@ pub struct Application {
     pub state: AppState,
 }
 
-/// Installs rustls's ring provider once for the process (reqwest and the listener both use it).
-pub fn install_crypto_provider() {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-}
-
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
-        install_crypto_provider();
+        crate::tls::install_crypto_provider();
         crate::fsutil::ensure_private_dir(&settings.data_dir)?;
         let store = store::connect(&settings.database_url)
             .await
@@ -69,7 +63,8 @@ impl Application {
         let (twilio, sandbox, station_number) = match &settings.twilio {
             Some(real) => (real.clone(), None, None),
             None => {
-                let (creds, link) = sandbox_link(&settings, &public_url, tls.is_some())?;
+                let (creds, link) =
+                    sandbox_link(&settings, &public_url, &local_url, tls.is_some())?;
                 let account = TwilioSettings {
                     account_sid: creds.account_sid.clone(),
                     auth_token: Secret::new(creds.auth_token.clone()),
@@ -178,8 +173,9 @@ enum RequestBudget {
     Poll(Duration),
 }
 
-/// The REST client: Twilio's API (or `PIPHONE_TWILIO_API_URL`), or in sandbox mode the sandbox's URL (piphone's
-/// own, or the sandbox process's), whose self-signed certificate it accepts.
+/// The REST client: Twilio's API (or `PIPHONE_TWILIO_API_URL`, whose certificate is not checked when it is on this
+/// machine, as the sandbox process is), or in sandbox mode the sandbox's URL (piphone's own, or the sandbox
+/// process's), whose self-signed certificate it accepts.
 fn rest_client(
     settings: &Settings,
     account: &TwilioSettings,
@@ -197,7 +193,7 @@ fn rest_client(
                 .as_str()
                 .trim_end_matches('/')
                 .to_owned(),
-            false,
+            crate::tls::is_loopback(&settings.twilio_api_url),
         ),
     };
     let (timeout, max_retries, max_backoff) = match budget {
@@ -223,10 +219,14 @@ fn rest_client(
 }
 
 /// The sandbox of sandbox mode and its credentials: a new one inside this process, or the one `piphone sandbox
-/// serve` runs at `PIPHONE_SANDBOX_URL` (whose credentials it keeps in the same data directory).
+/// serve` runs at `PIPHONE_SANDBOX_URL` (whose credentials it keeps in the same data directory). The one inside
+/// signs its webhooks for `webhook_base` (the public URL) and delivers them to `local_url`, this listener, as
+/// Twilio's would arrive through a proxy: a public address that does not reach back here (a tunnel not yet
+/// running) cannot lose the simulated calls.
 fn sandbox_link(
     settings: &Settings,
     webhook_base: &Url,
+    local_url: &Url,
     tls: bool,
 ) -> anyhow::Result<(Credentials, SandboxLink)> {
     let Some(url) = &settings.sandbox_url else {
@@ -236,6 +236,7 @@ fn sandbox_link(
             creds.clone(),
             SandboxOptions {
                 webhook_base: webhook_base.clone(),
+                deliver_to: local_url.clone(),
                 accept_invalid_certs: tls,
                 speed: settings.sandbox_speed,
             },
@@ -267,13 +268,15 @@ pub struct SandboxServer {
 }
 
 impl SandboxServer {
-    /// Binds `listen` (port 0 picks a free one); webhooks go to `webhook_base` (piphone's URL).
+    /// Binds `listen` (port 0 picks a free one); webhooks are signed for `webhook_base` (piphone's public URL)
+    /// and delivered to `deliver_to` (where this machine reaches piphone).
     pub async fn build(
         settings: &Settings,
         listen: SocketAddr,
         webhook_base: Url,
+        deliver_to: Url,
     ) -> anyhow::Result<SandboxServer> {
-        install_crypto_provider();
+        crate::tls::install_crypto_provider();
         crate::fsutil::ensure_private_dir(&settings.data_dir)?;
         let creds = Credentials::load_or_create(&settings.data_dir)
             .context("creating the sandbox's credentials")?;
@@ -285,8 +288,9 @@ impl SandboxServer {
         let sandbox = Sandbox::new(
             creds,
             SandboxOptions {
-                accept_invalid_certs: webhook_base.scheme() == "https",
+                accept_invalid_certs: deliver_to.scheme() == "https",
                 webhook_base,
+                deliver_to,
                 speed: settings.sandbox_speed,
             },
         );

@@ -88,6 +88,14 @@ impl SandboxLink {
         }
     }
 
+    /// What the sandbox's setup resources configure (TwiML Apps, the station number, API key SIDs and names).
+    pub async fn setup(&self) -> anyhow::Result<serde_json::Value> {
+        match self {
+            SandboxLink::InProcess(sandbox) => Ok(sandbox.setup()),
+            SandboxLink::Process(control) => control.setup().await,
+        }
+    }
+
     /// The sandbox process's base URL (REST, signaling, control); `None`: piphone's own.
     pub fn url(&self) -> Option<&Url> {
         match self {

@@ -10,6 +10,22 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
 use crate::settings::{Settings, TlsMode};
 
+/// Installs rustls's ring provider once for the process (reqwest and the listener both use it).
+pub fn install_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+/// Only a Twilio stand-in on this machine (the sandbox, with its self-signed certificate) is trusted without a
+/// valid certificate.
+pub fn is_loopback(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(name)) => name == "localhost",
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
 /// The certificate the listener presents (PEM), or `None` with `PIPHONE_TLS=off`. Local clients (the command line,
 /// the kiosk browser) pin it instead of trusting any certificate.
 pub fn certificate_path(settings: &Settings) -> Option<PathBuf> {

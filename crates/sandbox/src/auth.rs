@@ -7,25 +7,28 @@ use subtle::ConstantTimeEq;
 
 use super::Credentials;
 
-/// Which secrets a route accepts.
-#[derive(Debug, Clone, Copy)]
-pub enum Accept {
-    /// Account SID + auth token only (the control API).
-    AccountOnly,
-    /// Account SID + auth token, or API key SID + secret (the REST API).
-    AccountOrApiKey,
+/// Who a request authenticated as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Caller {
+    /// Account SID + auth token (the control API takes only this).
+    Account,
+    /// An API key's SID + secret (REST, except managing keys).
+    ApiKey,
 }
 
-pub fn authorized(headers: &HeaderMap, creds: &Credentials, accept: Accept) -> bool {
-    let Some((user, pass)) = basic(headers) else {
-        return false;
-    };
+/// Checks the Basic credentials against the account and, through `key_secret`, the account's API keys.
+pub fn caller(
+    headers: &HeaderMap,
+    creds: &Credentials,
+    key_secret: impl FnOnce(&str) -> Option<String>,
+) -> Option<Caller> {
+    let (user, pass) = basic(headers)?;
     let eq = |a: &str, b: &str| a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()));
-    let account = eq(&user, &creds.account_sid) && eq(&pass, &creds.auth_token);
-    let key = matches!(accept, Accept::AccountOrApiKey)
-        && eq(&user, &creds.api_key_sid)
-        && eq(&pass, &creds.api_key_secret);
-    account || key
+    if eq(&user, &creds.account_sid) && eq(&pass, &creds.auth_token) {
+        return Some(Caller::Account);
+    }
+    let secret = key_secret(&user)?;
+    eq(&pass, &secret).then_some(Caller::ApiKey)
 }
 
 fn basic(headers: &HeaderMap) -> Option<(String, String)> {

@@ -4,7 +4,7 @@
 use anyhow::Context as _;
 use serde_json::{Value, json};
 
-use super::Credentials;
+use super::{Credentials, FIRST_WEBHOOK_WAIT, PlacedCall, Voice};
 
 /// The control API of the sandbox at one base URL, with the sandbox account's credentials.
 #[derive(Clone)]
@@ -54,30 +54,81 @@ impl ControlClient {
     /// Asks the sandbox to place `count` calls from consecutive numbers starting at `from`; returns their
     /// CallSids.
     pub async fn call_in(&self, from: &str, count: u32) -> anyhow::Result<Vec<String>> {
-        let url = self
-            .base
-            .join("/sandbox/call-in")
-            .context("building the control URL")?;
-        let response = self
+        self.call_in_with_voice(from, count, None).await
+    }
+
+    /// [`ControlClient::call_in`] with every caller speaking with `voice` (by default each gets its own tone).
+    pub async fn call_in_with_voice(
+        &self,
+        from: &str,
+        count: u32,
+        voice: Option<&Voice>,
+    ) -> anyhow::Result<Vec<String>> {
+        let calls = self.place(from, count, voice, false).await?;
+        Ok(calls.into_iter().map(|c| c.call_sid).collect())
+    }
+
+    /// [`ControlClient::call_in_with_voice`], waiting (up to [`FIRST_WEBHOOK_WAIT`]) for each call's first
+    /// webhook: the calls with how piphone answered it ([`PlacedCall::problem`] says when it did not).
+    pub async fn call_in_checked(
+        &self,
+        from: &str,
+        count: u32,
+        voice: Option<&Voice>,
+    ) -> anyhow::Result<Vec<PlacedCall>> {
+        self.place(from, count, voice, true).await
+    }
+
+    async fn place(
+        &self,
+        from: &str,
+        count: u32,
+        voice: Option<&Voice>,
+        wait: bool,
+    ) -> anyhow::Result<Vec<PlacedCall>> {
+        let body = json!({ "from": from, "count": count, "voice": voice, "wait": wait });
+        let answer = self
+            .send(reqwest::Method::POST, "/sandbox/call-in", Some(body))
+            .await?;
+        serde_json::from_value(answer["calls"].clone()).context("no `calls` in the answer")
+    }
+
+    /// The account's setup resources: TwiML Apps, the station number, API keys (see `Sandbox::setup`).
+    pub async fn setup(&self) -> anyhow::Result<Value> {
+        self.send(reqwest::Method::GET, "/sandbox/setup", None)
+            .await
+    }
+
+    /// One control API request; its JSON answer, or an error naming the request.
+    async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> anyhow::Result<Value> {
+        let url = self.base.join(path).context("building the control URL")?;
+        let mut request = self
             .http
-            .post(url.clone())
+            .request(method.clone(), url.clone())
             .basic_auth(&self.account_sid, Some(&self.auth_token))
-            .json(&json!({ "from": from, "count": count }))
+            // Room for a call-in that waits for its first webhooks.
+            .timeout(FIRST_WEBHOOK_WAIT + std::time::Duration::from_secs(5));
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request
             .send()
             .await
-            .with_context(|| format!("POST {url}"))?;
+            .with_context(|| format!("{method} {url}"))?;
         let status = response.status();
-        let body: Value = response
+        let answer: Value = response
             .json()
             .await
-            .with_context(|| format!("reading the answer of POST {url}"))?;
-        anyhow::ensure!(status.is_success(), "POST {url} answered {status}: {body}");
-        let sids = body["calls"]
-            .as_array()
-            .context("no `calls` in the answer")?
-            .iter()
-            .filter_map(|c| c["call_sid"].as_str().map(str::to_owned))
-            .collect();
-        Ok(sids)
+            .with_context(|| format!("reading the answer of {method} {url}"))?;
+        anyhow::ensure!(
+            status.is_success(),
+            "{method} {url} answered {status}: {answer}"
+        );
+        Ok(answer)
     }
 }

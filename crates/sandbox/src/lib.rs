@@ -11,26 +11,35 @@
 //! | Path | What |
 //! |---|---|
 //! | `GET /signal` | signaling gateway (WebSocket, PStream 1.6), see `gateway/` |
-//! | `/2010-04-01/Accounts/{AC}/…` | REST subset: Queues, Members, Calls, see `rest/` |
+//! | `/2010-04-01/Accounts/{AC}/…` | REST subset: Queues, Members, Calls, Keys, Applications, IncomingPhoneNumbers, see `rest/` |
 //! | `/sandbox/…` | control API for tests, the CLI and the panel, see [`control`] |
 //!
-//! The call engine (`engine/`) requests `<webhook_base>/voice` for calls placed by a browser and
-//! `<webhook_base>/voice/incoming` for simulated listeners calling the station number, signed
-//! exactly as Twilio signs, and executes the TwiML it gets back. Durations are simulated and
-//! scaled by [`SandboxOptions::speed`] (see [`Timing`]). A browser's outgoing call is answered with real
-//! WebRTC media ([`webrtc`]: ICE, DTLS-SRTP, PCMU); calls to a browser still get a synthetic SDP (`sdp.rs`), with
-//! which its peer connection reaches signaling state `stable` and stops there.
+//! The call engine (`engine/`) requests the Voice URL of the token's TwiML App for calls placed by a
+//! browser (at first `<webhook_base>/voice`) and the station number's (at first
+//! `<webhook_base>/voice/incoming`) for simulated listeners calling it, as REST configured them
+//! (`account/`), signed exactly as Twilio signs for those URLs, delivered to
+//! [`SandboxOptions::deliver_to`], and executes the TwiML it gets back. Durations are simulated and
+//! scaled by [`SandboxOptions::speed`] (see [`Timing`]). Simulated parties speak and hear real
+//! audio (`media/`: voices, Say/Play/Pause, bridges, ringback, Media Streams, in-band DTMF); the browser's peer
+//! connection still reaches signaling state `stable` with a synthetic SDP (`sdp.rs`) and stops there.
+//! With the opt-in `webrtc` feature, a browser's outgoing call is answered with real WebRTC media
+//! (`webrtc`: ICE-lite, DTLS-SRTP, PCMU) instead, falling back to the synthetic SDP.
 
+mod account;
 mod auth;
 mod client;
 pub mod control;
 mod credentials;
+mod delivery;
 mod engine;
 mod gateway;
 mod ids;
+mod media;
 mod proto;
 mod rest;
 mod sdp;
+pub mod streams;
+#[cfg(feature = "webrtc")]
 pub mod webrtc;
 
 use axum::Router;
@@ -38,13 +47,20 @@ use axum::routing::get;
 
 pub use client::ControlClient;
 pub use credentials::{Credentials, FILE_NAME as CREDENTIALS_FILE};
+pub use delivery::{FIRST_WEBHOOK_WAIT, FirstWebhook, PlacedCall};
 pub use engine::Timing;
+pub use media::Voice;
 
 /// How the sandbox reaches piphone.
 #[derive(Debug, Clone)]
 pub struct SandboxOptions {
-    /// piphone's public base URL, e.g. `https://127.0.0.1:8443`; webhooks go to `<base>/voice…`.
+    /// piphone's public base URL, e.g. `https://phone.example.org`: the default Voice URLs are `<base>/voice…`,
+    /// and webhook signatures cover URLs under it, as Twilio signs them.
     pub webhook_base: url::Url,
+    /// Where webhooks under `webhook_base` are delivered: piphone's own listener (e.g.
+    /// `https://127.0.0.1:8443`), as a proxy in front of piphone passes Twilio's requests on. The same as
+    /// `webhook_base` when piphone is reached directly.
+    pub deliver_to: url::Url,
     /// Accept piphone's own self-signed certificate on loopback.
     pub accept_invalid_certs: bool,
     /// Simulated time runs this many times faster than real time (settings `sandbox_speed`,
@@ -55,6 +71,7 @@ pub struct SandboxOptions {
 #[derive(Clone)]
 pub struct Sandbox {
     engine: engine::Engine,
+    #[cfg(feature = "webrtc")]
     /// WebRTC media for browser legs (the gateway answers browsers' offers with it).
     media: webrtc::MediaServers,
 }
@@ -69,6 +86,7 @@ impl Sandbox {
     pub fn with_timing(creds: Credentials, opts: SandboxOptions, timing: Timing) -> Sandbox {
         Sandbox {
             engine: engine::Engine::new(creds, opts, timing),
+            #[cfg(feature = "webrtc")]
             media: webrtc::MediaServers::default(),
         }
     }
@@ -81,9 +99,21 @@ impl Sandbox {
     /// `from`. Returns their CallSids. (The page's sandbox panel uses this through the app's session-checked
     /// `/api/sandbox/call-in`; the CLI and tests use the control API.)
     pub fn call_in(&self, from: &str, count: u32) -> Vec<String> {
+        self.call_in_with_voice(from, count, None)
+    }
+
+    /// [`Sandbox::call_in`] with every caller speaking with `voice` (by default each gets its own tone).
+    pub fn call_in_with_voice(&self, from: &str, count: u32, voice: Option<&Voice>) -> Vec<String> {
         (0..count)
-            .map(|n| self.engine.call_in(&control::nth_number(from, n)))
+            .map(|n| self.engine.call_in(&control::nth_number(from, n), voice))
             .collect()
+    }
+
+    /// What the account's setup resources configure, for the sandbox panel: `{"applications":[{sid,
+    /// friendly_name, voice_url, voice_method, voice_fallback_url, status_callback}], "numbers":[{sid,
+    /// phone_number, voice_url, …, voice_application_sid}], "keys":[{sid, friendly_name}]}` (no secrets).
+    pub fn setup(&self) -> serde_json::Value {
+        self.engine.account.summary()
     }
 
     /// `/signal`, `/2010-04-01/…` and `/sandbox/…`, state applied.

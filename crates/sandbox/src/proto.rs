@@ -35,6 +35,8 @@ pub struct VerifiedToken {
     pub account_sid: String,
     pub exp: i64,
     pub incoming_allowed: bool,
+    /// The TwiML App of the outgoing grant, whose Voice URL an outgoing call requests.
+    pub app_sid: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,5 +69,6 @@ pub fn verify_token(
         account_sid: token.claims.sub.clone(),
         exp: token.claims.exp as i64,
         incoming_allowed: voice.incoming_allow,
+        app_sid: voice.outgoing_application_sid.clone(),
     })
 }

@@ -298,13 +298,7 @@ async fn control_digits_with_hangup_on_star_and_time_limit_end_the_dial() {
         .wait_call(&sid, "a bridge", |c| !events(c, "bridged").is_empty())
         .await;
     let first = call["bridged_with"].as_str().unwrap().to_owned();
-    let (status, body) = sb
-        .control(
-            reqwest::Method::POST,
-            &format!("/sandbox/calls/{sid}/digits"),
-            Some(json!({ "digits": "1*" })),
-        )
-        .await;
+    let (status, body) = sb.press(&sid, "1*", false).await;
     assert_eq!((status, body["delivered"].as_bool()), (200, Some(true)));
     let star = &sb.wait_requests("/app/star", 1).await[0];
     assert_eq!(star.param("DialCallStatus"), Some("completed"));

@@ -96,6 +96,13 @@ async fn outgoing_call_rings_answers_takes_dtmf_and_hangs_up() {
     let answer = ws.expect("answer").await;
     assert_eq!(answer["callsid"], sid.as_str());
     let sdp = answer["sdp"].as_str().unwrap();
+    // The synthetic answer (default build): derived from the browser's offer.
+    #[cfg(not(feature = "webrtc"))]
+    assert!(
+        sdp.contains("a=mid:0") && sdp.contains("opus/48000/2") && sdp.contains("a=setup:active"),
+        "{sdp}"
+    );
+    #[cfg(feature = "webrtc")]
     // Real media (the sandbox's `webrtc` module): PCMU only, ICE-lite, one host candidate.
     assert!(
         sdp.contains("a=mid:0")

@@ -8,6 +8,7 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, Uri};
+use axum::response::{IntoResponse, Response};
 use futures_util::{SinkExt, StreamExt};
 use sandbox::{Credentials, Sandbox, SandboxOptions, Timing};
 use serde_json::{Value, json};
@@ -41,6 +42,8 @@ impl Recorded {
 #[derive(Default)]
 pub struct Stub {
     twiml: Mutex<HashMap<String, String>>,
+    /// Files served as they are (e.g. WAV files for `<Play>`), by path.
+    files: Mutex<HashMap<String, Vec<u8>>>,
     requests: Mutex<Vec<Recorded>>,
     base: Mutex<String>,
     auth_token: String,
@@ -58,7 +61,10 @@ async fn stub_handler(
     uri: Uri,
     headers: HeaderMap,
     body: Bytes,
-) -> ([(&'static str, &'static str); 1], String) {
+) -> Response {
+    if let Some(file) = stub.files.lock().unwrap().get(uri.path()) {
+        return ([("content-type", "audio/wav")], file.clone()).into_response();
+    }
     let url = format!("{}{}", stub.base.lock().unwrap(), uri);
     let params = twilio::signature::parse_form(&body).unwrap_or_default();
     let signature = headers
@@ -83,11 +89,27 @@ async fn stub_handler(
         .get(&path)
         .cloned()
         .unwrap_or_else(|| "<Response><Pause length=\"5\"/></Response>".into());
-    ([("content-type", "text/xml")], twiml)
+    ([("content-type", "text/xml")], twiml).into_response()
 }
 
 impl TestSandbox {
+    /// The sandbox and the stub app on one listener; webhooks go to the stub's own URL.
     pub async fn spawn() -> TestSandbox {
+        TestSandbox::spawn_full(None, None, SPEED).await
+    }
+
+    /// A sandbox whose simulated time runs `speed` times faster than real time (1.0 for tests that listen).
+    pub async fn spawn_at(speed: f64) -> TestSandbox {
+        TestSandbox::spawn_full(None, None, speed).await
+    }
+
+    /// Webhooks signed for `public` (the stub checks signatures against it) and delivered to `deliver_to`
+    /// (by default: the stub, under `public` or its own URL).
+    pub async fn spawn_with(public: Option<Url>, deliver_to: Option<Url>) -> TestSandbox {
+        TestSandbox::spawn_full(public, deliver_to, SPEED).await
+    }
+
+    async fn spawn_full(public: Option<Url>, deliver_to: Option<Url>, speed: f64) -> TestSandbox {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base: Url = format!("http://{}", listener.local_addr().unwrap())
@@ -98,17 +120,20 @@ impl TestSandbox {
             auth_token: creds.auth_token.clone(),
             ..Stub::default()
         });
-        *stub.base.lock().unwrap() = base.as_str().trim_end_matches('/').to_owned();
+        let webhook_base = public.unwrap_or_else(|| base.clone());
+        *stub.base.lock().unwrap() = webhook_base.as_str().trim_end_matches('/').to_owned();
         let opts = SandboxOptions {
-            webhook_base: base.clone(),
-            accept_invalid_certs: false,
-            speed: SPEED,
+            webhook_base,
+            deliver_to: deliver_to.unwrap_or_else(|| base.clone()),
+            // The Media Streams tests' WebSocket server has a self-signed certificate, as piphone's.
+            accept_invalid_certs: true,
+            speed,
         };
         let sandbox = Sandbox::with_timing(
             creds.clone(),
             opts,
             Timing {
-                speed: SPEED,
+                speed,
                 play_ms: 3000,
             },
         );
@@ -133,6 +158,15 @@ impl TestSandbox {
             .lock()
             .unwrap()
             .insert(path.to_owned(), twiml.to_owned());
+    }
+
+    /// The stub app serves `bytes` at `path`.
+    pub fn file(&self, path: &str, bytes: Vec<u8>) {
+        self.stub
+            .files
+            .lock()
+            .unwrap()
+            .insert(path.to_owned(), bytes);
     }
 
     pub fn requests(&self) -> Vec<Recorded> {
@@ -183,12 +217,38 @@ impl TestSandbox {
         (status, resp.json().await.unwrap_or(Value::Null))
     }
 
+    /// `(status, body)` of a REST request as `user:pass`, straight to the sandbox (form body).
+    pub async fn rest_as(
+        &self,
+        (user, pass): (&str, &str),
+        method: reqwest::Method,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> (u16, Value) {
+        let path = format!("/2010-04-01/Accounts/{}/{path}", self.creds.account_sid);
+        let resp = self
+            .http
+            .request(method, self.url(&path))
+            .basic_auth(user, Some(pass))
+            .form(form)
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status().as_u16();
+        (status, resp.json().await.unwrap_or(Value::Null))
+    }
+
     pub async fn call_in(&self, from: &str) -> String {
+        self.call_in_with_voice(from, Value::Null).await
+    }
+
+    /// A call-in whose caller speaks with `voice` (`{"tone_hz": 440}`, `{"speech": "…"}`, null: the default).
+    pub async fn call_in_with_voice(&self, from: &str, voice: Value) -> String {
         let (status, body) = self
             .control(
                 reqwest::Method::POST,
                 "/sandbox/call-in",
-                Some(json!({ "from": from, "count": 1 })),
+                Some(json!({ "from": from, "count": 1, "voice": voice })),
             )
             .await;
         assert_eq!(status, 200, "{body}");
@@ -215,7 +275,19 @@ impl TestSandbox {
     }
 
     pub async fn phone(&self, number: &str, behaviour: &str, ring_ms: u64) {
-        let body = json!({ "number": number, "behaviour": behaviour, "ring_ms": ring_ms });
+        self.phone_with_voice(number, behaviour, ring_ms, Value::Null)
+            .await;
+    }
+
+    pub async fn phone_with_voice(
+        &self,
+        number: &str,
+        behaviour: &str,
+        ring_ms: u64,
+        voice: Value,
+    ) {
+        let body =
+            json!({ "number": number, "behaviour": behaviour, "ring_ms": ring_ms, "voice": voice });
         let (status, body) = self
             .control(reqwest::Method::POST, "/sandbox/phones", Some(body))
             .await;
@@ -235,27 +307,74 @@ impl TestSandbox {
         panic!("call {sid} never got {what}: {last:#}");
     }
 
+    /// The party of call `sid` presses `digits` (`inband`: plays their tones); the control API's answer.
+    pub async fn press(&self, sid: &str, digits: &str, inband: bool) -> (u16, Value) {
+        self.control(
+            reqwest::Method::POST,
+            &format!("/sandbox/calls/{sid}/digits"),
+            Some(json!({ "digits": digits, "inband": inband })),
+        )
+        .await
+    }
+
+    /// Waits until call `sid`'s party hears `hz` (± 3 Hz) louder than −30 dBFS in the last second.
+    pub async fn wait_hearing(&self, sid: &str, hz: f64) -> Value {
+        self.wait_call(sid, &format!("{hz} Hz heard"), |c| {
+            let heard = &c["audio"]["heard"];
+            heard["dominant_hz"]
+                .as_f64()
+                .is_some_and(|h| (h - hz).abs() <= 3.0)
+                && heard["level_dbfs"].as_f64() > Some(-30.0)
+        })
+        .await
+    }
+
+    /// The last 30 s that call `sid`'s party heard, as the sandbox's WAV file.
+    pub async fn heard_wav(&self, sid: &str) -> Vec<u8> {
+        let resp = self
+            .http
+            .get(self.url(&format!("/sandbox/calls/{sid}/heard.wav")))
+            .basic_auth(&self.creds.account_sid, Some(&self.creds.auth_token))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+        assert_eq!(resp.headers()["content-type"], "audio/wav");
+        resp.bytes().await.unwrap().to_vec()
+    }
+
     pub async fn wait_status(&self, sid: &str, status: &str) -> Value {
         self.wait_call(sid, &format!("status {status}"), |c| c["status"] == status)
             .await
     }
 
     pub fn token(&self, identity: &str, ttl: u64, now: u64) -> String {
+        let key = (
+            self.creds.api_key_sid.as_str(),
+            self.creds.api_key_secret.as_str(),
+        );
+        self.token_by(key, &self.creds.app_sid, identity, ttl, now)
+    }
+
+    /// A token signed with API key `(sid, secret)` whose outgoing grant names TwiML App `app_sid`.
+    pub fn token_by(
+        &self,
+        (key_sid, key_secret): (&str, &str),
+        app_sid: &str,
+        identity: &str,
+        ttl: u64,
+        now: u64,
+    ) -> String {
         let grant = twilio::token::VoiceGrant {
             incoming_allow: true,
-            outgoing_application_sid: Some(self.creds.app_sid.clone()),
+            outgoing_application_sid: Some(app_sid.to_owned()),
             ..Default::default()
         };
-        twilio::token::AccessToken::new(
-            &self.creds.account_sid,
-            &self.creds.api_key_sid,
-            &self.creds.api_key_secret,
-            identity,
-        )
-        .ttl(ttl)
-        .voice(grant)
-        .to_jwt_at(now)
-        .unwrap()
+        twilio::token::AccessToken::new(&self.creds.account_sid, key_sid, key_secret, identity)
+            .ttl(ttl)
+            .voice(grant)
+            .to_jwt_at(now)
+            .unwrap()
     }
 
     pub fn valid_token(&self, identity: &str) -> String {
@@ -271,10 +390,20 @@ impl TestSandbox {
         Ws { stream }
     }
 
+    /// A signaling connection that sent `listen` with `token` (the gateway's answer is the next frame).
+    pub async fn listening(&self, token: &str) -> Ws {
+        let mut ws = self.ws().await;
+        ws.send(
+            "listen",
+            json!({ "token": token, "browserinfo": {}, "reconnectTimeout": 0 }),
+        )
+        .await;
+        ws
+    }
+
     /// A browser that listened with a valid token and registered as `identity`.
     pub async fn registered(&self, identity: &str) -> Ws {
-        let mut ws = self.ws().await;
-        ws.send("listen", json!({ "token": self.valid_token(identity), "browserinfo": {}, "reconnectTimeout": 0 })).await;
+        let mut ws = self.listening(&self.valid_token(identity)).await;
         ws.expect("connected").await;
         ws.send("register", json!({ "media": { "audio": true } }))
             .await;

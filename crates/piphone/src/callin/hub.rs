@@ -6,8 +6,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use tokio::sync::watch;
 
-use super::CallinSettings;
 use super::board::{Board, Moment, Snapshot};
+use crate::settings::CallinSettings;
 
 /// Shared by the webhooks, the poller, `/queue-status` and `/events`.
 #[derive(Debug)]

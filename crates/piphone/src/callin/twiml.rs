@@ -7,7 +7,7 @@ use twilio::twiml::{
 };
 use url::Url;
 
-use super::{CallinSettings, Greeting};
+use crate::settings::{CallinSettings, Greeting};
 
 /// The hold TwiML, requested again each time it finishes.
 pub const WAIT_PATH: &str = "/voice/wait";

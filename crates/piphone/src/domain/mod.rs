@@ -3,7 +3,9 @@
 pub mod notes;
 pub mod phone;
 pub mod role;
+pub mod username;
 
 pub use notes::{CallerNotes, Priority};
 pub use phone::{DialPolicy, DialRefusal, PhoneNumber};
 pub use role::Role;
+pub use username::{InvalidUsername, Username};

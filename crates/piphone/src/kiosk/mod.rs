@@ -1,24 +1,18 @@
-//! The kiosk: a headless Chromium on the same machine holding the phone page, driven from the command line.
+//! The kiosk, server side: the relay between the command line and the kiosk page, the one-time login links the
+//! kiosk process signs its browser in with, and the local control secret.
 //!
-//! * [`supervisor`] — `piphone kiosk`: signs Chromium ([`browser`]) in with a one-time [`login_link`], pins the
-//!   server's key for it ([`pin`]), restarts it when it dies or its page goes missing.
-//! * [`hub`] — the server's relay: a command from the command line down the kiosk page's SSE stream, its outcome back.
-//! * [`cli`] — `piphone call/hangup/answer/dtmf/status` (and `kiosk`), through [`client`]: the local server with its
-//!   certificate pinned and the [`control`] secret.
-//! * [`settings`] — `PIPHONE_KIOSK_*`.
+//! * [`hub`] — the relay: a command from the command line down the kiosk page's SSE stream, its outcome back.
+//! * [`messages`] — what the command line and the server exchange (command, outcome, status).
+//! * [`login_link`] — one-time login links (minted by `piphone kiosk`, traded for a kiosk session by the server).
+//! * [`control`] — the local control secret `piphone call/hangup/…` present, and its check.
 //!
-//! The page side is `web/static/kiosk.js`; the routes are `routes/api/kiosk/`.
+//! The command-line side (`piphone kiosk`, its Chromium supervisor, `call/hangup/answer/dtmf/status`) is
+//! `cli::kiosk`; the page side is `web/static/kiosk.js`; the routes are `routes/api/kiosk/`.
 
-pub mod browser;
-pub mod cli;
-pub mod client;
 pub mod control;
 pub mod hub;
 pub mod login_link;
-pub mod pin;
-pub mod settings;
-pub mod supervisor;
+pub mod messages;
 
 pub use control::ControlSecret;
 pub use hub::KioskHub;
-pub use settings::KioskSettings;

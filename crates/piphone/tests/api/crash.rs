@@ -20,7 +20,7 @@ fn start(dir: &std::path::Path, port: u16) -> Running {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn acknowledged_writes_survive_sigkill() {
-    piphone::startup::install_crypto_provider();
+    piphone::tls::install_crypto_provider();
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");

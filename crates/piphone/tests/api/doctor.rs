@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use piphone::Settings;
-use piphone::doctor::{Finding, Level, checks};
+use piphone::cli::doctor::{Finding, Level, checks};
 
 use crate::helpers::spawn_app_with;
 

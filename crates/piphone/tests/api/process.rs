@@ -25,6 +25,16 @@ impl Drop for Running {
     }
 }
 
+/// A client for the processes' self-signed HTTPS: no redirects followed, 10 s per request.
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .tls_danger_accept_invalid_certs(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap()
+}
+
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()

@@ -45,7 +45,7 @@ fn concrete(path: &str) -> String {
 
 #[tokio::test]
 async fn anonymous_requests_are_refused_everywhere_but_the_public_list() {
-    piphone::startup::install_crypto_provider();
+    piphone::tls::install_crypto_provider();
     let dir = tempfile::tempdir().unwrap();
     let env: BTreeMap<String, String> = [
         ("PIPHONE_LISTEN", "127.0.0.1:0"),

@@ -96,16 +96,11 @@ async fn sandbox_call(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_waiting_caller_survives_a_killed_piphone() {
-    piphone::startup::install_crypto_provider();
+    piphone::tls::install_crypto_provider();
     let dir = tempfile::tempdir().unwrap();
     let listen = format!("127.0.0.1:{}", free_port());
     let base = format!("https://{listen}");
-    let client = reqwest::Client::builder()
-        .tls_danger_accept_invalid_certs(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(Duration::from_secs(10))
-        .build()
-        .unwrap();
+    let client = process::client();
 
     let (_sandbox, sandbox_url) = start_sandbox(dir.path(), &listen).await;
     let creds = sandbox::Credentials::load(dir.path())

@@ -45,7 +45,7 @@ fn assert_clean(what: &str, text: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn secrets_stay_out_of_logs_pages_and_errors() {
-    piphone::startup::install_crypto_provider();
+    piphone::tls::install_crypto_provider();
     let dir = tempfile::tempdir().unwrap();
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()

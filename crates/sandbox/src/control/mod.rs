@@ -4,12 +4,18 @@
 //!
 //! | Route | Body | Answer |
 //! |---|---|---|
-//! | `POST /sandbox/call-in` | `{"from":"+15551230001","count":1}` | `{"calls":[{"call_sid","from"}]}` |
+//! | `POST /sandbox/call-in` | `{"from":"+15551230001","count":1,"voice":{"tone_hz":440},"wait":false}` (voice: or `{"speech":"…"}`) | `{"calls":[{"call_sid","from"}]}`; with `"wait":true` each call also has `webhook` (its first webhook's `url`, `delivered_to`, `status` or `error`, see [`crate::PlacedCall`]) once known, waiting up to 16 s |
+//! | `GET /sandbox/setup` | | the setup resources, see [`crate::Sandbox::setup`] |
 //! | `GET /sandbox/calls` | | `{"calls":[CallView…]}` |
-//! | `GET /sandbox/calls/{sid}` | | `CallView {call_sid, direction, from, to, status, parent_call_sid, queue, bridged_with, events}` |
+//! | `GET /sandbox/calls/{sid}` | | `CallView {call_sid, direction, from, to, status, parent_call_sid, queue, bridged_with, events, audio}` |
+//! | `GET /sandbox/calls/{sid}/heard.wav` | | the last 30 s the party heard (8 kHz mono 16-bit WAV) |
 //! | `POST /sandbox/calls/{sid}/hangup` | | the simulated party hangs up |
-//! | `POST /sandbox/calls/{sid}/digits` | `{"digits":"1"}` | the party presses keys |
-//! | `POST /sandbox/phones` | `{"number","behaviour":"answer|busy|no-answer|failed","ring_ms":800}` | how a dialled number behaves |
+//! | `POST /sandbox/calls/{sid}/digits` | `{"digits":"1","inband":false}` | the party presses keys (`inband`: plays their tones) |
+//! | `POST /sandbox/phones` | `{"number","behaviour":"answer|busy|no-answer|failed","ring_ms":800,"voice":{…}}` | how a dialled number behaves |
+//!
+//! `audio` is `{"heard": {"packets", "dominant_hz", "level_dbfs"}, "sent": {…}}` over the last second.
+
+use std::time::Instant;
 
 use axum::extract::{FromRequest, FromRequestParts, Path, Request, State};
 use axum::http::request::Parts;
@@ -22,17 +28,21 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use super::Sandbox;
-use super::auth::{Accept, authorized};
+use super::auth::{Caller, caller};
+use super::delivery::{FIRST_WEBHOOK_WAIT, PlacedCall, first_webhook};
 use super::engine::{Behaviour, Party, Phone, Signal};
+use super::media::Voice;
 
 pub fn routes() -> Router<Sandbox> {
     Router::new()
         .route("/sandbox/call-in", post(call_in))
         .route("/sandbox/calls", get(list_calls))
         .route("/sandbox/calls/{sid}", get(fetch_call))
+        .route("/sandbox/calls/{sid}/heard.wav", get(heard_wav))
         .route("/sandbox/calls/{sid}/hangup", post(hang_up))
         .route("/sandbox/calls/{sid}/digits", post(press_digits))
         .route("/sandbox/phones", post(set_phone))
+        .route("/sandbox/setup", get(setup))
 }
 
 /// Requires the sandbox account's Basic credentials.
@@ -45,7 +55,7 @@ impl FromRequestParts<Sandbox> for ControlAuth {
         parts: &mut Parts,
         sandbox: &Sandbox,
     ) -> Result<Self, Self::Rejection> {
-        if authorized(&parts.headers, &sandbox.engine.creds, Accept::AccountOnly) {
+        if caller(&parts.headers, &sandbox.engine.creds, |_| None) == Some(Caller::Account) {
             Ok(ControlAuth)
         } else {
             Err((
@@ -86,6 +96,10 @@ struct CallIn {
     from: String,
     #[serde(default = "one")]
     count: u32,
+    voice: Option<Voice>,
+    /// Wait for each call's first webhook and report its outcome.
+    #[serde(default)]
+    wait: bool,
 }
 
 fn one() -> u32 {
@@ -111,13 +125,30 @@ async fn call_in(_: ControlAuth, State(sb): State<Sandbox>, Body(req): Body<Call
     if req.count == 0 || req.count > 100 {
         return refusal(StatusCode::BAD_REQUEST, "count must be 1..=100");
     }
-    let calls: Vec<Value> = sb
-        .call_in(&req.from, req.count)
+    if let Some(Err(e)) = req.voice.as_ref().map(Voice::check) {
+        return refusal(StatusCode::BAD_REQUEST, e);
+    }
+    let mut calls: Vec<PlacedCall> = sb
+        .call_in_with_voice(&req.from, req.count, req.voice.as_ref())
         .into_iter()
         .enumerate()
-        .map(|(i, call_sid)| json!({ "call_sid": call_sid, "from": nth_number(&req.from, i as u32) }))
+        .map(|(i, call_sid)| PlacedCall {
+            call_sid,
+            from: nth_number(&req.from, i as u32),
+            webhook: None,
+        })
         .collect();
+    if req.wait {
+        let deadline = Instant::now() + FIRST_WEBHOOK_WAIT;
+        for call in &mut calls {
+            call.webhook = first_webhook(&sb.engine, &call.call_sid, deadline).await;
+        }
+    }
     Json(json!({ "calls": calls })).into_response()
+}
+
+async fn setup(_: ControlAuth, State(sb): State<Sandbox>) -> Json<Value> {
+    Json(sb.setup())
 }
 
 async fn list_calls(_: ControlAuth, State(sb): State<Sandbox>) -> Json<Value> {
@@ -136,8 +167,16 @@ async fn fetch_call(
     State(sb): State<Sandbox>,
     Path(sid): Path<String>,
 ) -> Response {
-    match sb.engine.state().calls.get(&sid) {
-        Some(c) => Json(c.view()).into_response(),
+    let Some(mut view) = sb.engine.state().calls.get(&sid).map(|c| c.view()) else {
+        return not_found();
+    };
+    view["audio"] = sb.engine.media.view(&sid).unwrap_or(Value::Null);
+    Json(view).into_response()
+}
+
+async fn heard_wav(_: ControlAuth, State(sb): State<Sandbox>, Path(sid): Path<String>) -> Response {
+    match sb.engine.media.heard_wav(&sid) {
+        Some(wav) => ([(header::CONTENT_TYPE, "audio/wav")], wav).into_response(),
         None => not_found(),
     }
 }
@@ -156,6 +195,9 @@ async fn hang_up(_: ControlAuth, State(sb): State<Sandbox>, Path(sid): Path<Stri
 #[derive(Deserialize)]
 struct Digits {
     digits: String,
+    /// Play the keys' tones in what the party says instead of pressing them out of band.
+    #[serde(default)]
+    inband: bool,
 }
 
 async fn press_digits(
@@ -167,7 +209,17 @@ async fn press_digits(
     if !sb.engine.state().calls.contains_key(&sid) {
         return not_found();
     }
-    let delivered = sb.engine.signal(&sid, Signal::Digits(req.digits));
+    if req.inband {
+        return match sb.engine.media.press_inband(&sid, &req.digits) {
+            Ok(()) => Json(json!({ "call_sid": sid, "delivered": true })).into_response(),
+            Err(e) => refusal(StatusCode::BAD_REQUEST, e),
+        };
+    }
+    let signal = Signal::Digits {
+        digits: req.digits,
+        inband: false,
+    };
+    let delivered = sb.engine.signal(&sid, signal);
     Json(json!({ "call_sid": sid, "delivered": delivered })).into_response()
 }
 
@@ -177,6 +229,7 @@ struct PhoneReq {
     #[serde(default = "answer")]
     behaviour: Behaviour,
     ring_ms: Option<u64>,
+    voice: Option<Voice>,
 }
 
 fn answer() -> Behaviour {
@@ -187,16 +240,21 @@ async fn set_phone(
     _: ControlAuth,
     State(sb): State<Sandbox>,
     Body(req): Body<PhoneReq>,
-) -> Json<Value> {
+) -> Response {
+    if let Some(Err(e)) = req.voice.as_ref().map(Voice::check) {
+        return refusal(StatusCode::BAD_REQUEST, e);
+    }
     let ring_ms = req.ring_ms.unwrap_or(super::engine::DEFAULT_RING_MS);
+    let answer = json!({ "number": req.number, "behaviour": req.behaviour, "ring_ms": ring_ms, "voice": req.voice });
     sb.engine.state().phones.insert(
-        req.number.clone(),
+        req.number,
         Phone {
             behaviour: req.behaviour,
             ring_ms,
+            voice: req.voice,
         },
     );
-    Json(json!({ "number": req.number, "behaviour": req.behaviour, "ring_ms": ring_ms }))
+    Json(answer).into_response()
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ use url::Url;
 
 use super::leg::{Flow, Leg, perform};
 use super::queue::{DEFAULT_MAX_SIZE, Member, Queue, leave};
+use super::sound::digits_fields;
 use super::twiml::{self, Enqueue, Verb};
 use super::{Engine, Method, Signal, Source};
 
@@ -151,9 +152,9 @@ impl Leg {
                 None => return Left::Hangup("system".into()),
                 Some(Signal::Hangup { by }) => return Left::Hangup(by),
                 Some(Signal::Redirect(s)) => return Left::Redirected(s),
-                Some(Signal::Digits(d)) => {
+                Some(Signal::Digits { digits, inband }) => {
                     self.engine
-                        .event(&self.sid, "digits", json!({ "digits": d }))
+                        .event(&self.sid, "digits", digits_fields(&digits, inband))
                 }
                 Some(Signal::Dequeued { by }) => {
                     self.engine.event(
@@ -192,9 +193,9 @@ impl Leg {
                     );
                     return Left::Redirected(s);
                 }
-                Some(Signal::Digits(d)) => {
+                Some(Signal::Digits { digits, inband }) => {
                     self.engine
-                        .event(&self.sid, "digits", json!({ "digits": d }));
+                        .event(&self.sid, "digits", digits_fields(&digits, inband));
                 }
                 Some(_) => {}
             }

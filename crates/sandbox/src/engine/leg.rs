@@ -6,6 +6,7 @@ use std::time::Duration;
 use serde_json::json;
 use tokio::sync::mpsc::UnboundedReceiver;
 
+use super::sound::{clip, digits_fields};
 use super::twiml::{self, Verb};
 use super::{Engine, Party, Signal, Source};
 use crate::proto::frame;
@@ -54,7 +55,8 @@ pub fn spawn(
 }
 
 impl Leg {
-    async fn run(mut self, first: Source) {
+    /// Executes TwiML from `first` until the leg ends.
+    pub async fn run(mut self, first: Source) {
         let mut next = Some(first);
         let mut quick_hops = 0;
         while let Some(source) = next.take() {
@@ -161,6 +163,9 @@ impl Leg {
                 Verb::Dial(d) => self.dial(d).await,
                 Verb::Enqueue(e) => self.enqueue(e).await,
                 Verb::Leave => Flow::Next,
+                // Media Streams (engine/stream.rs).
+                Verb::Connect(s) => self.connect_stream(s).await,
+                Verb::StartStream(s) => self.start_stream(s).await,
                 Verb::Other(name) => {
                     self.engine
                         .event(&self.sid, "unsupported", json!({ "verb": name }));
@@ -204,9 +209,9 @@ impl Leg {
                 None => return Err(Interrupt::Hangup("system".into())),
                 Some(Signal::Hangup { by }) => return Err(Interrupt::Hangup(by)),
                 Some(Signal::Redirect(s)) => return Err(Interrupt::Redirect(s)),
-                Some(Signal::Digits(d)) => {
+                Some(Signal::Digits { digits, inband }) => {
                     self.engine
-                        .event(&self.sid, "digits", json!({ "digits": d }))
+                        .event(&self.sid, "digits", digits_fields(&digits, inband))
                 }
                 Some(other) => {
                     tracing::debug!(call_sid = %self.sid, ?other, "sandbox: signal ignored")
@@ -272,6 +277,7 @@ pub fn end_leg(engine: &Engine, sid: &str, status: &'static str, by: &str) {
         }
         call.set_status(status);
         call.signal = None;
+        engine.media.end_leg(sid);
         let party = call.party.clone();
         for q in &mut st.queues {
             q.members.retain(|m| m.call_sid != sid);
@@ -287,21 +293,30 @@ pub fn end_leg(engine: &Engine, sid: &str, status: &'static str, by: &str) {
     }
 }
 
-/// Say, Play and Pause: recorded on leg `sid` and timed (scaled by the speed factor).
+/// Say, Play and Pause: recorded on leg `sid`, timed (scaled by the speed factor) and heard by its party
+/// (speech or beeps, the WAV file or a stand-in tone, silence), each loop from the start.
 pub async fn perform(engine: Engine, sid: String, verb: Verb) {
-    let (kind, fields, each, loops): (_, _, Duration, u32) = match &verb {
+    let (kind, fields, each, loops, sound): (_, _, Duration, u32, _) = match &verb {
         Verb::Say { text, loops } => (
             "say",
             json!({ "text": text }),
             engine.timing.say(text),
             *loops,
+            Some(engine.say_sound(text)),
         ),
-        Verb::Play { url, loops } => ("play", json!({ "url": url }), engine.timing.play(), *loops),
+        Verb::Play { url, loops } => (
+            "play",
+            json!({ "url": url }),
+            engine.timing.play(),
+            *loops,
+            Some(engine.play_sound(&sid, url)),
+        ),
         Verb::Pause { secs } => (
             "pause",
             json!({ "secs": secs }),
             engine.timing.scaled(secs * 1000),
             1,
+            None,
         ),
         _ => return,
     };
@@ -309,6 +324,7 @@ pub async fn perform(engine: Engine, sid: String, verb: Verb) {
     let loops = if loops == 0 { 1000 } else { loops };
     for _ in 0..loops {
         engine.event(&sid, kind, fields.clone());
+        let _hearing = sound.as_ref().map(|s| engine.media.hear(&sid, clip(s)));
         tokio::time::sleep(each).await;
     }
 }

@@ -9,7 +9,10 @@ mod calls;
 mod dial;
 mod enqueue;
 mod leg;
+mod outbound;
 pub mod queue;
+mod sound;
+mod stream;
 mod timing;
 mod twiml;
 mod webhook;
@@ -23,18 +26,21 @@ use tokio::sync::mpsc;
 use url::Url;
 
 pub use calls::{CallRecord, Party};
+pub use outbound::{Outbound, StatusCallback};
 pub use queue::Queue;
 pub use timing::{DEFAULT_RING_MS, Timing};
 
+use super::account::Directory;
 use super::{Credentials, SandboxOptions, ids};
+use crate::media::{Media, Voice};
 
 /// What another part of the sandbox can tell a call leg.
 #[derive(Debug)]
 pub enum Signal {
     /// The leg's party hung up (or the leg was ended through REST).
     Hangup { by: String },
-    /// DTMF from the leg's party.
-    Digits(String),
+    /// DTMF from the leg's party: pressed (signaling, RFC 4733) or found in-band in what it says.
+    Digits { digits: String, inband: bool },
     /// Leave whatever TwiML is running and continue with this document (REST redirect, dequeue).
     Redirect(Source),
     /// A browser (signaling connection `conn_id`) answered this (dialled) leg.
@@ -88,10 +94,12 @@ pub enum Behaviour {
     Failed,
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Phone {
     pub behaviour: Behaviour,
     pub ring_ms: u64,
+    /// How the far end sounds once it answers (a default voice when `None`).
+    pub voice: Option<Voice>,
 }
 
 /// A registered browser: frames for it go through `tx`.
@@ -118,6 +126,9 @@ pub struct Inner {
     pub opts: SandboxOptions,
     pub timing: Timing,
     pub http: reqwest::Client,
+    pub media: Media,
+    /// Keys, TwiML Apps and the station number, as REST configured them.
+    pub account: Directory,
     state: Mutex<State>,
     next_conn: AtomicU64,
 }
@@ -141,11 +152,18 @@ impl Engine {
             .user_agent("TwilioProxy/1.1")
             .build()
             .expect("reqwest client with the ring provider");
+        let account = Directory::new(
+            &creds,
+            join_base(&opts.webhook_base, "/voice"),
+            join_base(&opts.webhook_base, "/voice/incoming"),
+        );
         Engine(Arc::new(Inner {
             creds,
             opts,
             timing,
             http,
+            media: Media::default(),
+            account,
             state: Mutex::new(State::default()),
             next_conn: AtomicU64::new(1),
         }))
@@ -155,21 +173,36 @@ impl Engine {
         self.0.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// `<webhook_base>` joined with `path` (e.g. `/voice`).
-    /// Keeps a path prefix of the base (`https://host/piphone` + `/voice` → `https://host/piphone/voice`).
+    /// `<webhook_base>` joined with `path` (e.g. `/voice`), see [`join_base`].
     pub fn webhook_url(&self, path: &str) -> Url {
-        let mut base = self.opts.webhook_base.clone();
-        if !base.path().ends_with('/') {
-            let with_slash = format!("{}/", base.path());
-            base.set_path(&with_slash);
+        join_base(&self.opts.webhook_base, path)
+    }
+
+    /// Where a webhook to `url` is sent: a URL under `webhook_base` (the address piphone is known by, which
+    /// signatures cover) goes to the same path under `deliver_to` (piphone's own listener), as a proxy in
+    /// front of piphone would pass Twilio's requests on; any other URL as it is.
+    pub fn delivery_url(&self, url: &Url) -> Url {
+        let base = &self.opts.webhook_base;
+        let prefix = base.path().trim_end_matches('/');
+        let rest = (url.origin() == base.origin())
+            .then(|| url.path().strip_prefix(prefix))
+            .flatten()
+            .filter(|rest| rest.is_empty() || rest.starts_with('/'));
+        match rest {
+            Some(rest) => {
+                let mut delivered = join_base(&self.opts.deliver_to, rest);
+                delivered.set_query(url.query());
+                delivered
+            }
+            None => url.clone(),
         }
-        base.join(path.trim_start_matches('/')).unwrap_or(base)
     }
 
     /// Adds a leg and returns its signal receiver (whoever drives the leg keeps it).
     pub fn add_call(&self, mut rec: CallRecord) -> mpsc::UnboundedReceiver<Signal> {
         let (tx, rx) = mpsc::unbounded_channel();
         rec.signal = Some(tx);
+        self.add_media(&rec.sid, &rec.party);
         let mut st = self.state();
         st.order.push(rec.sid.clone());
         st.calls.insert(rec.sid.clone(), rec);
@@ -213,14 +246,16 @@ impl Engine {
     }
 
     pub fn phone(&self, number: &str) -> Phone {
-        self.state().phones.get(number).copied().unwrap_or(Phone {
+        self.state().phones.get(number).cloned().unwrap_or(Phone {
             behaviour: Behaviour::Answer,
             ring_ms: timing::DEFAULT_RING_MS,
+            voice: None,
         })
     }
 
-    /// Starts an inbound PSTN call from a simulated listener to the station number.
-    pub fn call_in(&self, from: &str) -> String {
+    /// Starts an inbound PSTN call from a simulated listener (speaking with `voice`, or a default one) to the
+    /// station number.
+    pub fn call_in(&self, from: &str, voice: Option<&Voice>) -> String {
         let sid = ids::sid("CA");
         let to = self.creds.station_number.clone();
         let rx = self.add_call(CallRecord::new(
@@ -231,6 +266,9 @@ impl Engine {
             None,
             Party::Simulated,
         ));
+        if let Some(voice) = voice {
+            self.media.set_mouth(&sid, self.media.mouth(voice));
+        }
         let params = vec![
             ("AccountSid".to_owned(), self.creds.account_sid.clone()),
             ("ApiVersion".to_owned(), "2010-04-01".to_owned()),
@@ -243,27 +281,49 @@ impl Engine {
             ("To".to_owned(), to),
         ];
         self.event(&sid, "ringing", json!({}));
-        self.start_leg(&sid, rx, params, "/voice/incoming");
+        let first = match self.account.incoming_voice() {
+            Some((url, method)) => Source::Fetch {
+                url,
+                method: Method::parse(method.as_deref()),
+                params: vec![],
+            },
+            None => {
+                self.event(
+                    &sid,
+                    "error",
+                    json!({ "message": "the station number has no voice URL" }),
+                );
+                Source::Document {
+                    url: self.webhook_url("/"),
+                    body: "<Response><Reject/></Response>".into(),
+                }
+            }
+        };
+        leg::spawn(self.clone(), sid.clone(), rx, params, first);
         sid
     }
 
-    /// Starts the leg of a call placed by a browser (`invite` on the signaling gateway).
-    /// `before_start` runs with the new CallSid before the leg's first webhook (the gateway's `ringing`).
+    /// Starts the leg of a call placed by a browser (`invite` on the signaling gateway) with TwiML App
+    /// `app_sid` (the token's outgoing grant), whose Voice URL it requests first; `None` when the account has
+    /// no such app (or it has no Voice URL). `before_start` runs with the new CallSid before the leg's first
+    /// webhook (the gateway's `ringing`).
     pub fn call_from_client(
         &self,
         identity: &str,
         to: &str,
+        app_sid: &str,
         custom: Vec<(String, String)>,
         party: Party,
         before_start: impl FnOnce(&str),
-    ) -> String {
+    ) -> Option<String> {
+        let (url, method) = self.account.app_voice(app_sid)?;
         let sid = ids::sid("CA");
         let from = format!("client:{identity}");
         let rx = self.add_call(CallRecord::new(&sid, "inbound", &from, to, None, party));
         let mut params = vec![
             ("AccountSid".to_owned(), self.creds.account_sid.clone()),
             ("ApiVersion".to_owned(), "2010-04-01".to_owned()),
-            ("ApplicationSid".to_owned(), self.creds.app_sid.clone()),
+            ("ApplicationSid".to_owned(), app_sid.to_owned()),
             ("CallSid".to_owned(), sid.clone()),
             ("CallStatus".to_owned(), "ringing".to_owned()),
             ("Direction".to_owned(), "inbound".to_owned()),
@@ -274,66 +334,26 @@ impl Engine {
         params.extend(custom.into_iter().filter(|(k, _)| k != "To"));
         self.event(&sid, "ringing", json!({}));
         before_start(&sid);
-        self.start_leg(&sid, rx, params, "/voice");
-        sid
-    }
-
-    /// Runs a new call's leg, starting with a POST of `params` to piphone's webhook at `path`.
-    fn start_leg(
-        &self,
-        sid: &str,
-        rx: mpsc::UnboundedReceiver<Signal>,
-        params: Vec<(String, String)>,
-        path: &str,
-    ) {
-        let url = self.webhook_url(path);
-        let source = Source::Fetch {
+        let first = Source::Fetch {
             url,
-            method: Method::Post,
+            method: Method::parse(method.as_deref()),
             params: vec![],
         };
-        leg::spawn(self.clone(), sid.to_owned(), rx, params, source);
+        leg::spawn(self.clone(), sid.clone(), rx, params, first);
+        Some(sid)
     }
+}
+
+/// `base` joined with `path`, keeping a path prefix of the base (`https://host/piphone` + `/voice` →
+/// `https://host/piphone/voice`).
+fn join_base(base: &Url, path: &str) -> Url {
+    let mut base = base.clone();
+    if !base.path().ends_with('/') {
+        let with_slash = format!("{}/", base.path());
+        base.set_path(&with_slash);
+    }
+    base.join(path.trim_start_matches('/')).unwrap_or(base)
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn engine(base: &str) -> Engine {
-        let opts = SandboxOptions {
-            webhook_base: base.parse().unwrap(),
-            accept_invalid_certs: false,
-            speed: 1.0,
-        };
-        Engine::new(Credentials::generate(), opts, Timing::default())
-    }
-
-    #[test]
-    fn webhook_urls_keep_the_base_path() {
-        for (base, want) in [
-            (
-                "https://127.0.0.1:8443",
-                "https://127.0.0.1:8443/voice/incoming",
-            ),
-            (
-                "https://127.0.0.1:8443/",
-                "https://127.0.0.1:8443/voice/incoming",
-            ),
-            (
-                "https://example.org/piphone",
-                "https://example.org/piphone/voice/incoming",
-            ),
-            (
-                "https://example.org/piphone/",
-                "https://example.org/piphone/voice/incoming",
-            ),
-        ] {
-            assert_eq!(
-                engine(base).webhook_url("/voice/incoming").as_str(),
-                want,
-                "base {base}"
-            );
-        }
-    }
-}
+mod tests;

@@ -9,7 +9,6 @@
 use std::time::Duration;
 
 pub const DEFAULT_RING_MS: u64 = 800;
-const SAY_MS_PER_CHAR: u64 = 60;
 
 #[derive(Debug, Clone, Copy)]
 pub struct Timing {
@@ -53,7 +52,7 @@ impl Timing {
     }
 
     pub fn say(&self, text: &str) -> Duration {
-        self.scaled(SAY_MS_PER_CHAR * text.chars().count().max(1) as u64)
+        self.scaled(crate::media::speech_ms(text))
     }
 
     pub fn play(&self) -> Duration {

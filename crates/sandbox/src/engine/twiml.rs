@@ -29,6 +29,10 @@ pub enum Verb {
         reason: String,
     },
     Leave,
+    /// `<Connect><Stream>` (media streams: see `engine/stream.rs`).
+    Connect(StreamVerb),
+    /// `<Start><Stream>`.
+    StartStream(StreamVerb),
     /// A verb the sandbox does not simulate (recorded and skipped).
     Other(String),
 }
@@ -62,6 +66,17 @@ pub enum Target {
     Nothing,
 }
 
+/// A `<Stream>` inside `<Connect>` or `<Start>`.
+#[derive(Debug, Clone)]
+pub struct StreamVerb {
+    pub target: crate::streams::StreamTarget,
+    pub name: Option<String>,
+    /// `<Stream statusCallback statusCallbackMethod>`.
+    pub status_callback: Option<(Url, Method)>,
+    /// `<Connect action>` (requested when the stream ends).
+    pub action: Option<(Url, Method)>,
+}
+
 #[derive(Debug, Clone)]
 pub struct Enqueue {
     pub name: String,
@@ -89,8 +104,11 @@ fn verb(el: &Element, base: &Url) -> Verb {
             text: proto::text(el).to_owned(),
             loops,
         },
+        // A relative URL is fetched from the document's server, as on Twilio.
         "Play" => Verb::Play {
-            url: proto::text(el).to_owned(),
+            url: base
+                .join(proto::text(el))
+                .map_or_else(|_| proto::text(el).to_owned(), String::from),
             loops,
         },
         "Pause" => Verb::Pause {
@@ -114,8 +132,43 @@ fn verb(el: &Element, base: &Url) -> Verb {
             action: url_attr(el, "action", "method", base),
             wait: url_attr(el, "waitUrl", "waitUrlMethod", base),
         }),
+        "Connect" => {
+            stream_verb(el, base, true).map_or(Verb::Other("Connect".into()), Verb::Connect)
+        }
+        "Start" => {
+            stream_verb(el, base, false).map_or(Verb::Other("Start".into()), Verb::StartStream)
+        }
         other => Verb::Other(other.to_owned()),
     }
+}
+
+/// `<Connect>`/`<Start>` with a `<Stream url>` child (other nouns are not simulated).
+fn stream_verb(el: &Element, base: &Url, bidirectional: bool) -> Option<StreamVerb> {
+    let stream = el.children.iter().find(|c| c.name == "Stream")?;
+    Some(StreamVerb {
+        target: crate::streams::StreamTarget {
+            url: stream.attr("url")?.to_owned(),
+            params: parameters(stream),
+            bidirectional,
+        },
+        name: stream.attr("name").map(str::to_owned),
+        status_callback: url_attr(stream, "statusCallback", "statusCallbackMethod", base),
+        action: url_attr(el, "action", "method", base),
+    })
+}
+
+/// The `<Parameter name value/>` children of `el`.
+fn parameters(el: &Element) -> Vec<(String, String)> {
+    el.children
+        .iter()
+        .filter(|c| c.name == "Parameter")
+        .filter_map(|c| {
+            Some((
+                c.attr("name")?.to_owned(),
+                c.attr("value").unwrap_or("").to_owned(),
+            ))
+        })
+        .collect()
 }
 
 fn url_attr(el: &Element, name: &str, method: &str, base: &Url) -> Option<(Url, Method)> {
@@ -134,18 +187,10 @@ fn client_noun(n: &Element) -> ClientNoun {
         .iter()
         .find(|c| c.name == "Identity")
         .map_or_else(|| proto::text(n).to_owned(), |c| proto::text(c).to_owned());
-    let params = n
-        .children
-        .iter()
-        .filter(|c| c.name == "Parameter")
-        .filter_map(|c| {
-            Some((
-                c.attr("name")?.to_owned(),
-                c.attr("value").unwrap_or("").to_owned(),
-            ))
-        })
-        .collect();
-    ClientNoun { identity, params }
+    ClientNoun {
+        identity,
+        params: parameters(n),
+    }
 }
 
 fn dial(el: &Element, base: &Url) -> Dial {

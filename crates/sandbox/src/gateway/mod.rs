@@ -2,6 +2,8 @@
 //! option points here. PStream 1.6 JSON frames `{"type","version":"1.6","payload"}`; see
 //! `@twilio/voice-sdk` `lib/twilio/pstream.ts`, `device.ts` and `call.ts` for the client side.
 
+#[cfg(feature = "webrtc")]
+mod rtc;
 mod session;
 
 use std::net::SocketAddr;
@@ -13,13 +15,13 @@ use axum::response::Response;
 
 use super::Sandbox;
 
-/// The browser's media goes to a socket on the local IP its signaling connection reached (the peer address comes
+/// With the `webrtc` feature, the browser's media goes to a socket on the local IP its signaling connection reached (the peer address comes
 /// from piphone's server; a server that records none, like the tests' `axum::serve`, means loopback).
 pub async fn signal(
     State(sandbox): State<Sandbox>,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     ws: WebSocketUpgrade,
 ) -> Response {
-    let media = sandbox.media.for_peer(peer.map(|p| p.0.0.ip()));
-    ws.on_upgrade(move |socket| session::run(sandbox.engine, media, socket))
+    let peer = peer.map(|p| p.0.0.ip());
+    ws.on_upgrade(move |socket| session::run(sandbox, peer, socket))
 }

@@ -1,17 +1,18 @@
 //! One signaling connection: token checks, registration, and the call frames of its browser.
 
-use std::collections::HashMap;
+use std::net::IpAddr;
 use std::time::Duration;
 
 use axum::extract::ws::{Message, WebSocket};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::mpsc;
 
+#[cfg(feature = "webrtc")]
+use super::rtc::BrowserMedia;
+use crate::Sandbox;
 use crate::engine::{ClientConn, Engine, Party, Signal};
 use crate::proto::{self, TOKEN_EXPIRED, TOKEN_INVALID, TokenError, VerifiedToken, frame};
-use crate::sdp;
-use crate::webrtc::{CallState, FrameSender, MediaServer, RtcCall};
 
 /// Twilio's gateway sends a heartbeat at least every 15 s; the SDK drops the socket otherwise.
 const HEARTBEAT: Duration = Duration::from_secs(10);
@@ -21,14 +22,17 @@ struct Session {
     conn_id: u64,
     tx: mpsc::UnboundedSender<String>,
     token: Option<VerifiedToken>,
-    media: MediaServer,
-    /// Media of this browser's outgoing calls, by CallSid; a call's media ends when its sender is dropped.
-    // TODO(issue 13, media core): attach each to its leg's party (`audio` → the leg, the leg → `sender`); until
-    // then the browser's peer connection connects and carries only DTMF (see `forward_digits`).
-    rtc_calls: HashMap<String, (FrameSender, watch::Receiver<CallState>)>,
+    #[cfg(feature = "webrtc")]
+    media: BrowserMedia,
 }
 
-pub async fn run(engine: Engine, media: MediaServer, socket: WebSocket) {
+/// Serves one signaling connection; `peer` is the browser's address, if the server recorded it.
+pub async fn run(sandbox: Sandbox, peer: Option<IpAddr>, socket: WebSocket) {
+    #[cfg(feature = "webrtc")]
+    let media = BrowserMedia::new(sandbox.media.for_peer(peer));
+    #[cfg(not(feature = "webrtc"))]
+    let _ = peer;
+    let engine = sandbox.engine;
     let (mut sink, mut stream) = socket.split();
     let (tx, mut out) = mpsc::unbounded_channel::<String>();
     let writer = tokio::spawn(async move {
@@ -49,8 +53,8 @@ pub async fn run(engine: Engine, media: MediaServer, socket: WebSocket) {
         conn_id,
         tx,
         token: None,
+        #[cfg(feature = "webrtc")]
         media,
-        rtc_calls: HashMap::new(),
     };
     loop {
         let expires_in = session.token.as_ref().map(|t| {
@@ -88,8 +92,8 @@ impl Session {
     }
 
     async fn handle(&mut self, text: &str) {
-        self.rtc_calls
-            .retain(|_, (_, state)| *state.borrow() != CallState::Closed);
+        #[cfg(feature = "webrtc")]
+        self.media.prune();
         let Ok(msg) = serde_json::from_str::<Value>(text.trim()) else {
             return;
         };
@@ -129,7 +133,8 @@ impl Session {
             }
             "hangup" => {
                 if let Some(sid) = callsid(&p) {
-                    self.rtc_calls.remove(&sid);
+                    #[cfg(feature = "webrtc")]
+                    self.media.end(&sid);
                     self.engine.signal(
                         &sid,
                         Signal::Hangup {
@@ -152,7 +157,13 @@ impl Session {
                 if let (Some(sid), Some(digits)) =
                     (callsid(&p), p.get("dtmf").and_then(Value::as_str))
                 {
-                    self.engine.signal(&sid, Signal::Digits(digits.to_owned()));
+                    self.engine.signal(
+                        &sid,
+                        Signal::Digits {
+                            digits: digits.to_owned(),
+                            inband: false,
+                        },
+                    );
                 }
             }
             other => tracing::debug!(
@@ -164,12 +175,9 @@ impl Session {
     }
 
     fn listen(&mut self, jwt: &str) {
-        let (key_sid, key_secret) = (
-            self.engine.creds.api_key_sid.clone(),
-            self.engine.creds.api_key_secret.clone(),
-        );
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
-        match proto::verify_token(jwt, |iss| (iss == key_sid).then(|| key_secret.clone()), now) {
+        let keys = &self.engine.account;
+        match proto::verify_token(jwt, |iss| keys.key_secret(iss), now) {
             Ok(token) if token.account_sid == self.engine.creds.account_sid => {
                 self.send(
                     "connected",
@@ -238,38 +246,36 @@ impl Session {
             .find(|(k, _)| k == "To")
             .map(|(_, v)| v.clone())
             .unwrap_or_default();
-        let (answer_sdp, rtc_call) = match self.media.answer(offer).await {
-            Ok((answer, call)) => (answer, Some(call)),
-            Err(e) => {
-                tracing::warn!(error = %e, "sandbox: no WebRTC media for this call, answering without");
-                (sdp::answer(offer), None)
-            }
-        };
+        #[cfg(feature = "webrtc")]
+        let (answer_sdp, rtc_call) = self.media.answer(offer).await;
+        #[cfg(not(feature = "webrtc"))]
+        let answer_sdp = crate::sdp::answer(offer);
         let party = Party::Browser {
             conn_id: self.conn_id,
             tx: self.tx.clone(),
             answer_sdp: Some(answer_sdp),
         };
         let identity = token.identity.clone();
+        let app_sid = token.app_sid.clone().unwrap_or_default();
         let sid = self
             .engine
-            .call_from_client(&identity, &to, custom, party, |sid| {
+            .call_from_client(&identity, &to, &app_sid, custom, party, |sid| {
                 self.engine
                     .state()
                     .aliases
                     .insert(temp_id.clone(), sid.to_owned());
                 self.send("ringing", json!({ "callsid": sid }));
             });
+        let Some(sid) = sid else {
+            // Twilio's 21218: the token's outgoing grant names no TwiML App of the account (or one without a
+            // Voice URL).
+            self.error(21218, "Invalid ApplicationSid", Some(&temp_id));
+            return;
+        };
         tracing::info!(call_sid = %sid, %identity, "sandbox: outgoing call from browser");
-        if let Some(RtcCall {
-            digits,
-            state,
-            sender,
-            ..
-        }) = rtc_call
-        {
-            forward_digits(self.engine.clone(), sid.clone(), digits);
-            self.rtc_calls.insert(sid, (sender, state));
+        #[cfg(feature = "webrtc")]
+        if let Some(call) = rtc_call {
+            self.media.attach(&self.engine, sid, call);
         }
     }
 
@@ -305,14 +311,4 @@ impl Session {
             );
         }
     }
-}
-
-/// Hands the browser's RFC 4733 digits to its leg one by one (the SDK sends `sendDigits` this way once
-/// telephone-event is negotiated; the signaling `dtmf` frame is its fallback). Ends with the call's media.
-fn forward_digits(engine: Engine, sid: String, mut digits: mpsc::UnboundedReceiver<char>) {
-    tokio::spawn(async move {
-        while let Some(digit) = digits.recv().await {
-            engine.signal(&sid, Signal::Digits(digit.to_string()));
-        }
-    });
 }

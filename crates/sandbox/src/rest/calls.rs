@@ -1,14 +1,15 @@
-//! Calls: fetch, redirect (`Url`+`Method` or `Twiml`), end (`Status=completed|canceled`).
+//! Calls: create (`To`, `From`, `Url`+`Method` or `Twiml`, status callbacks), fetch, redirect
+//! (`Url`+`Method` or `Twiml`), end (`Status=completed|canceled`).
 
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::Uri;
+use axum::http::{StatusCode, Uri};
 use serde_json::{Value, json};
 
 use super::{RestAuth, RestError, field, form, rfc2822, strip_json};
 use crate::Sandbox;
-use crate::engine::{CallRecord, Engine, Method, Signal, Source};
+use crate::engine::{CallRecord, Engine, Method, Outbound, Signal, Source, StatusCallback};
 
 fn call_json(engine: &Engine, c: &CallRecord) -> Value {
     let account = &engine.creds.account_sid;
@@ -63,6 +64,105 @@ fn view(engine: &Engine, sid: &str, uri: &Uri) -> Result<Value, RestError> {
         .ok_or_else(|| RestError::not_found(uri.path()))
 }
 
+/// Longest `Twiml` Twilio accepts.
+const MAX_TWIML_CHARS: usize = 4000;
+
+/// `Url`+`Method` or `Twiml` (exactly one), as create and update take them.
+fn twiml_source(engine: &Engine, f: &[(String, String)]) -> Result<Option<Source>, RestError> {
+    match (field(f, "Url"), field(f, "Twiml")) {
+        (Some(_), Some(_)) => Err(RestError::bad_request(
+            20001,
+            "Url and Twiml are mutually exclusive",
+        )),
+        (Some(url), None) => {
+            let url = url::Url::parse(url)
+                .map_err(|_| RestError::bad_request(21205, "Url is not a valid URL"))?;
+            Ok(Some(Source::Fetch {
+                url,
+                method: Method::parse(field(f, "Method")),
+                params: vec![],
+            }))
+        }
+        (None, Some(twiml)) if twiml.chars().count() > MAX_TWIML_CHARS => {
+            Err(RestError::bad_request(
+                20001,
+                format!("Twiml must be at most {MAX_TWIML_CHARS} characters"),
+            ))
+        }
+        (None, Some(twiml)) => Ok(Some(Source::Document {
+            url: engine.webhook_url("/"),
+            body: twiml.to_owned(),
+        })),
+        (None, None) => Ok(None),
+    }
+}
+
+/// `StatusCallback`, `StatusCallbackMethod` and the repeated `StatusCallbackEvent` (default `completed`).
+fn status_callback(f: &[(String, String)]) -> Result<Option<StatusCallback>, RestError> {
+    let Some(url) = field(f, "StatusCallback") else {
+        return Ok(None);
+    };
+    let url = url::Url::parse(url)
+        .map_err(|_| RestError::bad_request(21609, "StatusCallback is not a valid URL"))?;
+    let mut events: Vec<String> = f
+        .iter()
+        .filter(|(k, _)| k == "StatusCallbackEvent")
+        .flat_map(|(_, v)| v.split_whitespace().map(str::to_ascii_lowercase))
+        .collect();
+    if let Some(bad) = events
+        .iter()
+        .find(|e| !["initiated", "ringing", "answered", "completed"].contains(&e.as_str()))
+    {
+        return Err(RestError::bad_request(
+            21626,
+            format!(
+                "StatusCallbackEvent {bad} is not one of initiated, ringing, answered, completed"
+            ),
+        ));
+    }
+    if events.is_empty() {
+        events.push("completed".into());
+    }
+    Ok(Some(StatusCallback {
+        url,
+        method: Method::parse(field(f, "StatusCallbackMethod")),
+        events,
+    }))
+}
+
+/// `POST Calls.json`: 201 with the new call, `queued`; it rings `To`, then runs the TwiML.
+pub async fn create(
+    _: RestAuth,
+    State(sb): State<Sandbox>,
+    uri: Uri,
+    body: Bytes,
+) -> Result<(StatusCode, Json<Value>), RestError> {
+    let f = form(&body);
+    let to = field(&f, "To")
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| RestError::bad_request(21201, "No 'To' number is specified"))?;
+    let from = field(&f, "From")
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| RestError::bad_request(21603, "A 'From' phone number is required."))?;
+    let source = twiml_source(&sb.engine, &f)?
+        .ok_or_else(|| RestError::bad_request(21205, "Url or Twiml is required"))?;
+    let timeout_s = match field(&f, "Timeout") {
+        None => 60,
+        Some(t) => t
+            .parse::<u64>()
+            .map_err(|_| RestError::bad_request(21210, "Timeout must be a number of seconds"))?
+            .clamp(1, 600),
+    };
+    let sid = sb.engine.call_out(Outbound {
+        to: to.to_owned(),
+        from: from.to_owned(),
+        source,
+        timeout_s,
+        status_callback: status_callback(&f)?,
+    });
+    view(&sb.engine, &sid, &uri).map(|v| (StatusCode::CREATED, Json(v)))
+}
+
 pub async fn fetch(
     _: RestAuth,
     State(sb): State<Sandbox>,
@@ -89,34 +189,15 @@ pub async fn update(
             .ok_or_else(|| RestError::not_found(uri.path()))?
     };
     let f = form(&body);
-    let signal = match (field(&f, "Status"), field(&f, "Url"), field(&f, "Twiml")) {
-        (Some("completed" | "canceled"), _, _) => Some(Signal::Hangup { by: "api".into() }),
-        (Some(other), _, _) => {
+    let signal = match field(&f, "Status") {
+        Some("completed" | "canceled") => Some(Signal::Hangup { by: "api".into() }),
+        Some(other) => {
             return Err(RestError::bad_request(
                 20001,
                 format!("Status must be completed or canceled, not {other}"),
             ));
         }
-        (None, Some(_), Some(_)) => {
-            return Err(RestError::bad_request(
-                20001,
-                "Url and Twiml are mutually exclusive",
-            ));
-        }
-        (None, Some(url), None) => {
-            let url = url::Url::parse(url)
-                .map_err(|_| RestError::bad_request(21205, "Url is not a valid URL"))?;
-            Some(Signal::Redirect(Source::Fetch {
-                url,
-                method: Method::parse(field(&f, "Method")),
-                params: vec![],
-            }))
-        }
-        (None, None, Some(twiml)) => Some(Signal::Redirect(Source::Document {
-            url: sb.engine.webhook_url("/"),
-            body: twiml.to_owned(),
-        })),
-        (None, None, None) => None,
+        None => twiml_source(&sb.engine, &f)?.map(Signal::Redirect),
     };
     if let Some(signal) = signal {
         if !live {

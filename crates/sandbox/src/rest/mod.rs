@@ -1,10 +1,15 @@
-//! The REST subset of api.twilio.com 2010-04-01 that piphone uses: Queues, Members, Calls.
+//! The REST subset of api.twilio.com 2010-04-01 that piphone uses: Queues, Members, Calls, and the setup
+//! resources (Keys, Applications, IncomingPhoneNumbers with the one station number).
 //! Twilio's JSON shapes (RFC 2822 dates, `uri`, pagination fields) and error bodies
 //! `{"code","message","more_info","status"}` with Twilio's codes. Checked against Twilio's
 //! OpenAPI description by `tests/rest.rs` (Prism in validating proxy mode).
 
+mod applications;
 mod calls;
+mod keys;
+mod numbers;
 mod queues;
+mod voice;
 
 use axum::extract::FromRequestParts;
 use axum::http::StatusCode;
@@ -17,7 +22,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc2822;
 
 use super::Sandbox;
-use super::auth::{Accept, authorized};
+use super::auth::{Caller, caller};
 
 pub fn routes() -> Router<Sandbox> {
     Router::new()
@@ -40,8 +45,38 @@ pub fn routes() -> Router<Sandbox> {
             get(queues::fetch_member).post(queues::dequeue_member),
         )
         .route(
+            "/2010-04-01/Accounts/{account}/Calls.json",
+            axum::routing::post(calls::create),
+        )
+        .route(
             "/2010-04-01/Accounts/{account}/Calls/{call}",
             get(calls::fetch).post(calls::update),
+        )
+        .route(
+            "/2010-04-01/Accounts/{account}/Keys.json",
+            get(keys::list).post(keys::create),
+        )
+        .route(
+            "/2010-04-01/Accounts/{account}/Keys/{key}",
+            get(keys::fetch).post(keys::update).delete(keys::delete),
+        )
+        .route(
+            "/2010-04-01/Accounts/{account}/Applications.json",
+            get(applications::list).post(applications::create),
+        )
+        .route(
+            "/2010-04-01/Accounts/{account}/Applications/{app}",
+            get(applications::fetch)
+                .post(applications::update)
+                .delete(applications::delete),
+        )
+        .route(
+            "/2010-04-01/Accounts/{account}/IncomingPhoneNumbers.json",
+            get(numbers::list),
+        )
+        .route(
+            "/2010-04-01/Accounts/{account}/IncomingPhoneNumbers/{number}",
+            get(numbers::fetch).post(numbers::update),
         )
 }
 
@@ -54,6 +89,15 @@ pub struct RestError {
 }
 
 impl RestError {
+    /// 401, code 20003 `Authenticate` (answered with Twilio's `WWW-Authenticate` challenge).
+    pub fn unauthenticated() -> RestError {
+        RestError {
+            status: StatusCode::UNAUTHORIZED,
+            code: 20003,
+            message: "Authenticate".into(),
+        }
+    }
+
     pub fn not_found(path: &str) -> RestError {
         RestError {
             status: StatusCode::NOT_FOUND,
@@ -79,12 +123,29 @@ impl IntoResponse for RestError {
             "more_info": format!("https://www.twilio.com/docs/errors/{}", self.code),
             "status": self.status.as_u16(),
         });
-        (self.status, Json(body)).into_response()
+        let mut resp = (self.status, Json(body)).into_response();
+        if self.status == StatusCode::UNAUTHORIZED {
+            resp.headers_mut().insert(
+                "WWW-Authenticate",
+                "Basic realm=\"Twilio API\"".parse().expect("static header"),
+            );
+        }
+        resp
     }
 }
 
-/// Basic auth with the account's auth token or the API key, and the account SID in the path.
-pub struct RestAuth;
+/// Basic auth with the account's auth token or one of its API keys, and the account SID in the path.
+pub struct RestAuth(pub Caller);
+
+impl RestAuth {
+    /// Twilio's answer to a Standard API key managing keys: 401 `Authenticate`, as with no credentials.
+    pub fn account_only(&self) -> Result<(), RestError> {
+        match self.0 {
+            Caller::Account => Ok(()),
+            Caller::ApiKey => Err(RestError::unauthenticated()),
+        }
+    }
+}
 
 impl FromRequestParts<Sandbox> for RestAuth {
     type Rejection = Response;
@@ -94,30 +155,28 @@ impl FromRequestParts<Sandbox> for RestAuth {
         sandbox: &Sandbox,
     ) -> Result<Self, Self::Rejection> {
         let creds = &sandbox.engine.creds;
-        if !authorized(&parts.headers, creds, Accept::AccountOrApiKey) {
-            let err = RestError {
-                status: StatusCode::UNAUTHORIZED,
-                code: 20003,
-                message: "Authenticate".into(),
-            };
-            let mut resp = err.into_response();
-            resp.headers_mut().insert(
-                "WWW-Authenticate",
-                "Basic realm=\"Twilio API\"".parse().expect("static header"),
-            );
-            return Err(resp);
-        }
+        let keys = &sandbox.engine.account;
+        let Some(who) = caller(&parts.headers, creds, |sid| keys.key_secret(sid)) else {
+            return Err(RestError::unauthenticated().into_response());
+        };
         let account = parts.uri.path().split('/').nth(3).unwrap_or_default();
         if account != creds.account_sid {
             return Err(RestError::not_found(parts.uri.path()).into_response());
         }
-        Ok(RestAuth)
+        Ok(RestAuth(who))
     }
 }
 
 /// `QU….json` → `QU…`.
 pub fn strip_json(segment: &str) -> Option<&str> {
     segment.strip_suffix(".json")
+}
+
+/// The SID in a path segment `XX….json`, or a 404 naming the request's path.
+pub fn sid_in(segment: &str, uri: &axum::http::Uri) -> Result<String, RestError> {
+    strip_json(segment)
+        .map(str::to_owned)
+        .ok_or_else(|| RestError::not_found(uri.path()))
 }
 
 pub fn rfc2822(t: OffsetDateTime) -> String {

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
-use super::{RestAuth, RestError, field, form, page, rfc2822, strip_json};
+use super::{RestAuth, RestError, field, form, page, rfc2822, sid_in, strip_json};
 use crate::Sandbox;
 use crate::engine::{Engine, Method, Queue, Signal, Source, queue};
 
@@ -39,12 +39,6 @@ fn member_json(engine: &Engine, q: &Queue, index: usize) -> Value {
         "uri": format!("/2010-04-01/Accounts/{}/Queues/{}/Members/{}.json", engine.creds.account_sid, q.sid, m.call_sid),
         "wait_time": engine.timing.sim_secs(m.enqueued.elapsed()),
     })
-}
-
-fn queue_sid(segment: &str, uri: &Uri) -> Result<String, RestError> {
-    strip_json(segment)
-        .map(str::to_owned)
-        .ok_or_else(|| RestError::not_found(uri.path()))
 }
 
 pub async fn list(
@@ -116,7 +110,7 @@ pub async fn fetch(
     uri: Uri,
     Path((_, seg)): Path<(String, String)>,
 ) -> Result<Json<Value>, RestError> {
-    let sid = queue_sid(&seg, &uri)?;
+    let sid = sid_in(&seg, &uri)?;
     let st = sb.engine.state();
     let q = st
         .queues
@@ -133,7 +127,7 @@ pub async fn update(
     Path((_, seg)): Path<(String, String)>,
     body: Bytes,
 ) -> Result<Json<Value>, RestError> {
-    let sid = queue_sid(&seg, &uri)?;
+    let sid = sid_in(&seg, &uri)?;
     let f = form(&body);
     let size = max_size(&f)?;
     let mut st = sb.engine.state();
@@ -158,7 +152,7 @@ pub async fn delete(
     uri: Uri,
     Path((_, seg)): Path<(String, String)>,
 ) -> Result<StatusCode, RestError> {
-    let sid = queue_sid(&seg, &uri)?;
+    let sid = sid_in(&seg, &uri)?;
     let mut st = sb.engine.state();
     let before = st.queues.len();
     st.queues.retain(|q| q.sid != sid);

@@ -97,6 +97,12 @@ impl Client {
         decode(status, &body)
     }
 
+    /// DELETE a resource (`204 No Content`). Retried like a GET: deleting twice leaves the same state
+    /// (the second attempt may answer 404, which the caller sees).
+    pub(crate) async fn delete(&self, url: Url) -> Result<(), RestError> {
+        self.send(Method::DELETE, url, None, true).await.map(drop)
+    }
+
     /// GETs every page of a list resource, following `next_page_uri`; `key` names the array.
     pub(crate) async fn list<T: DeserializeOwned>(
         &self,

@@ -134,6 +134,8 @@ pub struct Application {
     pub voice_method: Option<String>,
     /// Fallback webhook.
     pub voice_fallback_url: Option<String>,
+    /// Its method.
+    pub voice_fallback_method: Option<String>,
     /// Call status callback.
     pub status_callback: Option<String>,
     /// Its method.
@@ -161,7 +163,15 @@ pub struct IncomingPhoneNumber {
     pub voice_url: Option<String>,
     /// `GET` or `POST`.
     pub voice_method: Option<String>,
-    /// TwiML App handling calls instead of `voice_url`.
+    /// Requested when `voice_url` fails or answers an error.
+    pub voice_fallback_url: Option<String>,
+    /// Its method.
+    pub voice_fallback_method: Option<String>,
+    /// Call status callback.
+    pub status_callback: Option<String>,
+    /// Its method.
+    pub status_callback_method: Option<String>,
+    /// TwiML App handling calls instead of `voice_url` (`""` or `null` when none).
     pub voice_application_sid: Option<String>,
     /// Owning account.
     pub account_sid: Option<String>,
@@ -171,6 +181,47 @@ pub struct IncomingPhoneNumber {
     /// Last updated.
     #[serde(default, deserialize_with = "rfc2822")]
     pub date_updated: Option<OffsetDateTime>,
+}
+
+/// An API key (`…/Keys/{SK}.json`). Its secret is only ever returned at creation ([`NewKey`]).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Key {
+    /// `SK…`.
+    pub sid: String,
+    /// Name.
+    pub friendly_name: Option<String>,
+    /// Created.
+    #[serde(default, deserialize_with = "rfc2822")]
+    pub date_created: Option<OffsetDateTime>,
+    /// Last updated.
+    #[serde(default, deserialize_with = "rfc2822")]
+    pub date_updated: Option<OffsetDateTime>,
+}
+
+/// A key just created (`POST …/Keys.json`, 201): the only answer that carries the secret.
+/// `Debug` does not print the secret.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+pub struct NewKey {
+    /// `SK…`.
+    pub sid: String,
+    /// Name.
+    pub friendly_name: Option<String>,
+    /// The key's secret: keep it now, Twilio never shows it again.
+    pub secret: String,
+    /// Created.
+    #[serde(default, deserialize_with = "rfc2822")]
+    pub date_created: Option<OffsetDateTime>,
+}
+
+impl std::fmt::Debug for NewKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewKey")
+            .field("sid", &self.sid)
+            .field("friendly_name", &self.friendly_name)
+            .field("secret", &"<redacted>")
+            .field("date_created", &self.date_created)
+            .finish()
+    }
 }
 
 #[cfg(test)]
@@ -193,6 +244,14 @@ mod tests {
         assert!(
             serde_json::from_str::<Member>(r#"{"call_sid":"CA","date_enqueued":"yesterday"}"#)
                 .is_err()
+        );
+        let key: NewKey =
+            serde_json::from_str(r#"{"sid":"SK1","friendly_name":"p","secret":"hunter2"}"#)
+                .unwrap();
+        assert_eq!(key.secret, "hunter2");
+        assert!(
+            !format!("{key:?}").contains("hunter2"),
+            "Debug hides the secret"
         );
     }
 }

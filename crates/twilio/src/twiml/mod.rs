@@ -21,8 +21,8 @@ mod verbs;
 pub use element::{Element, XML_DECLARATION, escape, escape_into};
 pub use parse::{ParseError, parse};
 pub use verbs::{
-    Client, Dial, Enqueue, Gather, MAX_QUEUE_NAME_CHARS, Method, Number, Pause, Play, Queue,
-    Redirect, Reject, RejectReason, Say,
+    Client, Connect, Dial, Enqueue, Gather, MAX_QUEUE_NAME_CHARS, Method, Number, Pause, Play,
+    Queue, Redirect, Reject, RejectReason, Say, Start, Stream, StreamTrack,
 };
 
 /// A TwiML value Twilio would refuse.
@@ -78,6 +78,8 @@ impl VoiceResponse {
         redirect(Redirect),
         reject(Reject),
         gather(Gather),
+        connect(Connect),
+        start(Start),
     );
 
     /// Appends `<Hangup />`.

@@ -27,6 +27,21 @@ impl fmt::Display for Method {
     }
 }
 
+impl std::str::FromStr for Method {
+    type Err = String;
+
+    /// `GET` or `POST`, in any case (Twilio's JSON writes them upper case).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.eq_ignore_ascii_case("GET") {
+            Ok(Method::Get)
+        } else if s.eq_ignore_ascii_case("POST") {
+            Ok(Method::Post)
+        } else {
+            Err(format!("{s:?} is not GET or POST"))
+        }
+    }
+}
+
 /// `<Reject reason>`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RejectReason {
@@ -281,3 +296,6 @@ attrs!(Gather {
     timeout: u32 => "timeout",
     finish_on_key: &str => "finishOnKey",
 });
+
+mod stream;
+pub use stream::{Connect, Start, Stream, StreamTrack};

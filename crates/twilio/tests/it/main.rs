@@ -9,5 +9,6 @@ mod rest_errors;
 mod rest_prism;
 mod rest_tls;
 mod spec_examples;
+mod stream_twiml;
 mod support;
 mod vectors;

@@ -63,6 +63,7 @@ pub const QUEUE: &str = "QUaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
 pub const CALL: &str = "CAaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
 pub const APP: &str = "APaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
 pub const NUMBER: &str = "PNaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+pub const KEY: &str = "SKaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
 
 /// A REST client for `base_url` with fast retries; installs the ring provider once.
 pub fn rest_client(base_url: &str, auth: twilio::rest::Auth) -> twilio::rest::Client {

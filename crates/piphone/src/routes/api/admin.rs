@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use super::extract::{AdminPage, AdminUser};
 use crate::auth::password;
-use crate::domain::Role;
+use crate::domain::{Role, Username};
 use crate::error::AppError;
 use crate::error::JsonBody;
 use crate::state::AppState;
@@ -53,15 +53,15 @@ pub async fn create_user(
     AdminUser(admin): AdminUser,
     JsonBody(form): JsonBody<NewUserForm>,
 ) -> Result<Response, AppError> {
-    crate::cli::validate_username(&form.username)
-        .map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let username =
+        Username::parse(&form.username).map_err(|e| AppError::BadRequest(e.to_string()))?;
     let hash = password::hash(form.password)
         .await
         .map_err(|e| AppError::BadRequest(e.to_string()))?;
     let user = state
         .store
         .create_user(NewUser {
-            username: &form.username,
+            username: username.as_str(),
             password_hash: &hash,
             role: form.role,
         })

@@ -63,4 +63,5 @@ pub fn router() -> Router<AppState> {
         .route("/api/admin/users/{name}", post(admin::update_user))
         .route("/api/admin/refusals", get(admin::refusals))
         .route("/api/sandbox/call-in", post(sandbox_panel::call_in))
+        .route("/api/sandbox/setup", get(sandbox_panel::setup))
 }

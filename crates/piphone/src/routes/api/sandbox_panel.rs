@@ -1,4 +1,6 @@
-//! `POST /api/sandbox/call-in`: the sandbox panel on the pages makes simulated listeners call the station.
+//! The sandbox panel on the pages: `POST /api/sandbox/call-in` makes simulated listeners call the station,
+//! `GET /api/sandbox/setup` shows what the sandbox's Twilio account is configured with (TwiML Apps and their
+//! Voice URLs, the station number's voice webhook, API key SIDs and names; never a secret).
 //! Sandbox mode only (404 otherwise); hosts and admins only.
 
 use axum::Json;
@@ -57,4 +59,15 @@ pub async fn call_in(
             "from": sandbox::control::nth_number(&from, n as u32),
         })).collect::<Vec<_>>()
     })))
+}
+
+/// `{"applications":[…], "numbers":[…], "keys":[…]}` as the sandbox reports it (see `sandbox::Sandbox::setup`).
+pub async fn setup(State(state): State<AppState>, Host(_): Host) -> Result<Json<Value>, AppError> {
+    let Some(link) = &state.sandbox else {
+        return Err(AppError::NotFound);
+    };
+    let setup = link.setup().await.map_err(|e| {
+        AppError::Internal(format!("the sandbox process did not show its setup: {e:#}"))
+    })?;
+    Ok(Json(setup))
 }

@@ -12,8 +12,9 @@ use super::{TwilioForm, active_user, refuse, twiml};
 use crate::call_log;
 use crate::callin::board::PickHold;
 use crate::callin::poller::recall;
-use crate::callin::{IncomingMode, Line, twiml as say};
+use crate::callin::{Line, twiml as say};
 use crate::domain::Role;
+use crate::settings::IncomingMode;
 use crate::state::AppState;
 use crate::store::{CallKind, NewCall};
 

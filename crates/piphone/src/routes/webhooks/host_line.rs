@@ -7,7 +7,8 @@ use serde::Deserialize;
 
 use super::{TwilioForm, client_user, refuse, twiml};
 use crate::callin::board::HostTake;
-use crate::callin::{IncomingMode, Line, twiml as say};
+use crate::callin::{Line, twiml as say};
+use crate::settings::IncomingMode;
 use crate::state::AppState;
 use crate::store::User;
 

@@ -3,10 +3,10 @@
 
 use std::time::Duration;
 
+use piphone::cli::kiosk::client::{Answer, Control};
 use piphone::kiosk::ControlSecret;
-use piphone::kiosk::client::{Answer, Control};
-use piphone::kiosk::hub::Command;
 use piphone::kiosk::login_link;
+use piphone::kiosk::messages::Command;
 use piphone::store::KioskOptions;
 use serde_json::json;
 

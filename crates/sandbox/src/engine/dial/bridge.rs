@@ -8,6 +8,7 @@ use tokio::sync::mpsc::UnboundedReceiver;
 use super::BridgeEnd;
 use crate::engine::Signal;
 use crate::engine::leg::Leg;
+use crate::engine::sound::digits_fields;
 use crate::engine::twiml::Dial;
 
 impl Leg {
@@ -25,6 +26,7 @@ impl Leg {
             .update(&self.sid, |c| c.bridged_with = Some(peer.to_owned()));
         self.engine
             .update(peer, |c| c.bridged_with = Some(self.sid.clone()));
+        self.engine.media.bridge(&self.sid, peer);
         self.engine
             .event(&self.sid, "bridged", json!({ "with": peer }));
         self.engine
@@ -50,9 +52,9 @@ impl Leg {
                 Ev::Mine(Some(Signal::PeerHangup { sid })) if sid == peer => {
                     break BridgeEnd::Callee;
                 }
-                Ev::Mine(Some(Signal::Digits(digits))) => {
+                Ev::Mine(Some(Signal::Digits { digits, inband })) => {
                     self.engine
-                        .event(&self.sid, "digits", json!({ "digits": digits }));
+                        .event(&self.sid, "digits", digits_fields(&digits, inband));
                     if d.hangup_on_star && digits.contains('*') {
                         break BridgeEnd::Star;
                     }
@@ -63,13 +65,14 @@ impl Leg {
                     }
                 }
                 Ev::Peer(None | Some(Signal::Hangup { .. })) => break BridgeEnd::Callee,
-                Ev::Peer(Some(Signal::Digits(digits))) => {
+                Ev::Peer(Some(Signal::Digits { digits, inband })) => {
                     self.engine
-                        .event(peer, "digits", json!({ "digits": digits }))
+                        .event(peer, "digits", digits_fields(&digits, inband))
                 }
                 Ev::Peer(Some(_)) => {}
             }
         };
+        self.engine.media.unbridge(&self.sid, peer);
         self.engine.update(&self.sid, |c| c.bridged_with = None);
         self.engine.update(peer, |c| c.bridged_with = None);
         self.engine

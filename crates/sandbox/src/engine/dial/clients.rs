@@ -9,6 +9,7 @@ use super::{BridgeEnd, Outcome, RingEvent};
 use crate::engine::leg::{Leg, end_leg};
 use crate::engine::twiml::{ClientNoun, Dial};
 use crate::engine::{ClientConn, Party, Signal};
+use crate::media::Ringback;
 use crate::proto::frame;
 use crate::sdp;
 
@@ -70,6 +71,7 @@ impl Leg {
             }
         };
         let deadline = Instant::now() + self.engine.timing.scaled(d.timeout_s * 1000);
+        let ringback = self.engine.media.hear(&self.sid, Box::new(Ringback::new()));
         let answered_by = loop {
             match self
                 .ring(
@@ -118,6 +120,7 @@ impl Leg {
                 RingEvent::Callee(_) => {}
             }
         };
+        drop(ringback);
         cancel_all(Some(answered_by));
         if let Some((c, noun)) = targets.iter().find(|(c, _)| c.conn_id == answered_by) {
             let (tx, to) = (c.tx.clone(), format!("client:{}", noun.identity));

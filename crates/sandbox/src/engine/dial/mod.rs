@@ -9,10 +9,10 @@ mod queue;
 
 use std::time::{Duration, Instant};
 
-use serde_json::json;
 use tokio::sync::mpsc::UnboundedReceiver;
 
 use super::leg::{Flow, Interrupt, Leg};
+use super::sound::digits_fields;
 use super::twiml::{Dial, Target};
 use super::{CallRecord, Party, Signal, Source};
 use crate::ids;
@@ -140,9 +140,9 @@ impl Leg {
             None => Some(self.interrupted(Interrupt::Hangup("system".into()))),
             Some(Signal::Hangup { by }) => Some(self.interrupted(Interrupt::Hangup(by))),
             Some(Signal::Redirect(s)) => Some(self.interrupted(Interrupt::Redirect(s))),
-            Some(Signal::Digits(d)) => {
+            Some(Signal::Digits { digits, inband }) => {
                 self.engine
-                    .event(&self.sid, "digits", json!({ "digits": d }));
+                    .event(&self.sid, "digits", digits_fields(&digits, inband));
                 None
             }
             Some(_) => None,

@@ -8,6 +8,7 @@ use super::{BridgeEnd, Outcome, RingEvent};
 use crate::engine::leg::{Leg, end_leg};
 use crate::engine::twiml::Dial;
 use crate::engine::{Behaviour, Party, Signal};
+use crate::media::Ringback;
 
 impl Leg {
     pub(super) async fn dial_number(&mut self, d: &Dial, number: &str) -> Outcome {
@@ -20,6 +21,12 @@ impl Leg {
         );
         self.engine.event(&child, "ringing", json!({}));
         let phone = self.engine.phone(number);
+        if let Some(voice) = &phone.voice {
+            self.engine
+                .media
+                .set_mouth(&child, self.engine.media.mouth(voice));
+        }
+        let ringback = self.engine.media.hear(&self.sid, Box::new(Ringback::new()));
         let timeout_ms = d.timeout_s * 1000;
         let (ring_ms, result) = match phone.behaviour {
             Behaviour::Answer if phone.ring_ms <= timeout_ms => (phone.ring_ms, "in-progress"),
@@ -56,6 +63,7 @@ impl Leg {
                 RingEvent::Callee(_) => {}
             }
         }
+        drop(ringback);
         if result != "in-progress" {
             end_leg(&self.engine, &child, result, "callee");
             return Outcome {

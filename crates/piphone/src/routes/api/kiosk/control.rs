@@ -13,7 +13,8 @@ use serde_json::json;
 
 use crate::error::AppError;
 use crate::error::JsonBody;
-use crate::kiosk::hub::{Command, RelayError, Status};
+use crate::kiosk::hub::RelayError;
+use crate::kiosk::messages::{Command, Status};
 use crate::state::AppState;
 
 /// A command-line client on this machine: `Authorization: Bearer <data_dir>/control.secret`.
