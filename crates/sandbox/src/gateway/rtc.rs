@@ -2,17 +2,18 @@
 
 use std::collections::HashMap;
 
+use audio::Frame;
 use tokio::sync::{mpsc, watch};
 
 use crate::engine::{Engine, Signal};
+use crate::media::outside::Outside;
 use crate::sdp;
 use crate::webrtc::{CallState, FrameSender, MediaServer, RtcCall};
 
 pub struct BrowserMedia {
     server: MediaServer,
-    /// Media of this browser's outgoing calls, by CallSid; a call's media ends when its sender is dropped.
-    // TODO(issue 13, media core): attach each to its leg's party (`media::Media::attach_party`: `audio` → the
-    // outside's `tx`, its `rx` → `sender`); until then the browser's peer connection carries only DTMF.
+    /// Media of this browser's outgoing calls, by CallSid; a call's media ends when it is closed or every
+    /// sender is dropped.
     calls: HashMap<String, (FrameSender, watch::Receiver<CallState>)>,
 }
 
@@ -35,15 +36,19 @@ impl BrowserMedia {
         }
     }
 
-    /// Keeps the call's media alive for the leg `sid` and forwards its digits to the leg.
+    /// Makes the browser the party of leg `sid` in the media core (its microphone is what the party says, what
+    /// the party hears goes to its speaker) and forwards its digits to the leg.
     pub fn attach(&mut self, engine: &Engine, sid: String, call: RtcCall) {
         let RtcCall {
+            audio,
             digits,
             state,
             sender,
-            ..
         } = call;
         forward_digits(engine.clone(), sid.clone(), digits);
+        if let Some(outside) = engine.media.attach_party(&sid) {
+            carry_audio(audio, sender.clone(), state.clone(), outside);
+        }
         self.calls.insert(sid, (sender, state));
     }
 
@@ -55,7 +60,9 @@ impl BrowserMedia {
 
     /// Ends the media of the call `sid`.
     pub fn end(&mut self, sid: &str) {
-        self.calls.remove(sid);
+        if let Some((sender, _)) = self.calls.remove(sid) {
+            sender.close();
+        }
     }
 }
 
@@ -71,6 +78,34 @@ fn forward_digits(engine: Engine, sid: String, mut digits: mpsc::UnboundedReceiv
                     inband: false,
                 },
             );
+        }
+    });
+}
+
+/// Copies the browser's audio into the call and what its party hears to the browser, until the media closes.
+/// The media clock paces the way out (one frame per tick); a frame in that the clock has not taken yet is dropped.
+fn carry_audio(
+    mut audio: mpsc::Receiver<Frame>,
+    sender: FrameSender,
+    mut state: watch::Receiver<CallState>,
+    Outside { tx, mut rx }: Outside,
+) {
+    tokio::spawn(async move {
+        while let Some(frame) = audio.recv().await {
+            if let Err(mpsc::error::TrySendError::Closed(_)) = tx.try_send(frame) {
+                break;
+            }
+        }
+    });
+    tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                frame = rx.recv() => match frame {
+                    Some(frame) => sender.send(frame),
+                    None => break,
+                },
+                _ = state.wait_for(|s| *s == CallState::Closed) => break,
+            }
         }
     });
 }
