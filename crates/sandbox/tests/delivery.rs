@@ -66,12 +66,7 @@ async fn call_ins_and_browser_calls_request_the_configured_voice_urls() {
     let token = sb.token_by(key, app_sid, "dj", 3600, now());
     let mut ws = sb.listening(&token).await;
     ws.expect("connected").await;
-    ws.send(
-        "invite",
-        json!({ "callsid": "TJS1", "sdp": OFFER, "twilio": { "params": "To=%2B15557770001" } }),
-    )
-    .await;
-    ws.expect("ringing").await;
+    ws.invite("TJS1", Some("To=%2B15557770001")).await;
     let browser = &sb.wait_requests("/app/browser", 2).await[1];
     assert_eq!(browser.param("ApplicationSid"), Some(app_sid));
     assert_eq!(browser.param("From"), Some("client:dj"));

@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use crate::helpers::{OFFER, TestSandbox, events};
+use crate::helpers::{TestSandbox, events};
 
 const STATION_APP: &str =
     r#"<Response><Enqueue action="/app/left" waitUrl="/app/wait">radio</Enqueue></Response>"#;
@@ -186,15 +186,7 @@ async fn dial_queue_bridges_the_front_caller_and_star_continues_at_action() {
     sb.wait_requests("/app/wait", 1).await;
 
     let mut ws = sb.registered("dj").await;
-    ws.send(
-        "invite",
-        json!({ "callsid": "TJSdj", "sdp": OFFER, "twilio": {} }),
-    )
-    .await;
-    let dj = ws.expect("ringing").await["callsid"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let dj = ws.invite("TJSdj", None).await;
     ws.expect("answer").await;
     let announce = &sb.wait_requests("/app/announce", 1).await[0];
     assert_eq!(announce.param("CallSid"), Some(caller.as_str()));

@@ -89,9 +89,7 @@ async fn outgoing_call_rings_answers_takes_dtmf_and_hangs_up() {
         r#"<Response><Say>You are on the air</Say><Pause length="600"/></Response>"#,
     );
     let mut ws = sb.registered("alice").await;
-    ws.send("invite", json!({ "callsid": "TJSabc", "sdp": OFFER, "twilio": { "params": "To=%2B15557770001&Mode=dj" } })).await;
-    let ringing = ws.expect("ringing").await;
-    let sid = ringing["callsid"].as_str().unwrap().to_owned();
+    let sid = ws.invite("TJSabc", Some("To=%2B15557770001&Mode=dj")).await;
     assert!(sid.starts_with("CA") && sid.len() == 34, "{sid}");
     let answer = ws.expect("answer").await;
     assert_eq!(answer["callsid"], sid.as_str());
@@ -148,15 +146,7 @@ async fn server_hangs_up_when_twiml_ends() {
     let sb = TestSandbox::spawn().await;
     sb.twiml("/voice", "<Response><Say>Bye</Say></Response>");
     let mut ws = sb.registered("alice").await;
-    ws.send(
-        "invite",
-        json!({ "callsid": "TJS1", "sdp": OFFER, "twilio": {} }),
-    )
-    .await;
-    let sid = ws.expect("ringing").await["callsid"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let sid = ws.invite("TJS1", None).await;
     ws.expect("answer").await;
     assert_eq!(ws.expect("hangup").await["callsid"], sid.as_str());
 }
@@ -238,15 +228,7 @@ async fn answer_on_bridge_holds_the_answer_until_the_far_end_picks_up() {
         r#"<Response><Dial answerOnBridge="true"><Number>+15557770009</Number></Dial></Response>"#,
     );
     let mut ws = sb.registered("alice").await;
-    ws.send(
-        "invite",
-        json!({ "callsid": "TJS2", "sdp": OFFER, "twilio": {} }),
-    )
-    .await;
-    let sid = ws.expect("ringing").await["callsid"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let sid = ws.invite("TJS2", None).await;
     let ringing = sb.call(&sid).await;
     assert_eq!(ringing["status"], "ringing", "{ringing:#}");
     ws.expect("answer").await;

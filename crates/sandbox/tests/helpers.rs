@@ -458,6 +458,16 @@ impl Ws {
         }
     }
 
+    /// Places a browser call (`invite` with [`OFFER`] and `params` as the SDK's `twilio.params` string) and waits
+    /// for `ringing`; returns the call's CallSid.
+    pub async fn invite(&mut self, callsid: &str, params: Option<&str>) -> String {
+        let twilio = params.map_or_else(|| json!({}), |p| json!({ "params": p }));
+        let invite = json!({ "callsid": callsid, "sdp": OFFER, "twilio": twilio });
+        self.send("invite", invite).await;
+        let ringing = self.expect("ringing").await;
+        ringing["callsid"].as_str().unwrap().to_owned()
+    }
+
     /// The next frame must be `kind`; returns its payload.
     pub async fn expect(&mut self, kind: &str) -> Value {
         let v = self.recv().await;

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{OFFER, TestSandbox, now};
+use crate::helpers::{TestSandbox, now};
 use crate::rest::{Rest, prism_in_front_of};
 
 /// The items under `key` of a list answer.
@@ -219,12 +219,7 @@ async fn a_key_created_by_rest_authenticates_and_signs_tokens_until_deleted() {
     let token = sb.token_by((sid, secret), &sb.creds.app_sid, "dj", 3600, now());
     let mut ws = sb.listening(&token).await;
     assert_eq!(ws.expect("connected").await["token"]["identity"], "dj");
-    ws.send(
-        "invite",
-        json!({ "callsid": "TJS1", "sdp": OFFER, "twilio": { "params": "To=%2B15557770001" } }),
-    )
-    .await;
-    ws.expect("ringing").await;
+    ws.invite("TJS1", Some("To=%2B15557770001")).await;
     sb.wait_requests("/voice", 1).await;
 
     let (status, _) = sb

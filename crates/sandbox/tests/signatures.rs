@@ -6,7 +6,7 @@ use std::process::Command;
 
 use serde_json::json;
 
-use crate::helpers::{OFFER, Recorded, TestSandbox, events};
+use crate::helpers::{Recorded, TestSandbox, events};
 
 const CHECK: &str = r#"
 import json, sys
@@ -56,11 +56,9 @@ async fn twilio_python_accepts_every_webhook_signature() {
     let caller = sb.call_in("+15551230001").await;
     sb.wait_requests("/app/wait", 2).await;
     let mut ws = sb.registered("dj").await;
-    ws.send("invite", json!({ "callsid": "TJS1", "sdp": OFFER, "twilio": { "params": "To=studio+A&Note=%C3%A9t%C3%A9%20%26%20more" } })).await;
-    let dj = ws.expect("ringing").await["callsid"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let dj = ws
+        .invite("TJS1", Some("To=studio+A&Note=%C3%A9t%C3%A9%20%26%20more"))
+        .await;
     sb.wait_call(&caller, "a bridge", |c| !events(c, "bridged").is_empty())
         .await;
     ws.send("dtmf", json!({ "callsid": dj, "dtmf": "*" })).await;
