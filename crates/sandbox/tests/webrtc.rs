@@ -252,26 +252,29 @@ async fn an_rfc_4733_star_moves_the_host_to_the_next_caller() {
     let dial = r#"<Response><Dial hangupOnStar="true" action="/app/next"><Queue>radio</Queue></Dial></Response>"#;
     sb.twiml("/voice", dial);
     sb.twiml("/app/next", dial);
-    let first = sb
-        .call_in_with_voice("+15551230001", json!({ "tone_hz": 440 }))
-        .await;
-    let second = sb
-        .call_in_with_voice("+15551230002", json!({ "tone_hz": 880 }))
-        .await;
-    sb.wait_call(&second, "a place in the queue", |c| !c["queue"].is_null())
-        .await;
+    // One after the other, so that caller 1 is at the front.
+    let mut callers = Vec::new();
+    for (from, hz) in [("+15551230001", 440), ("+15551230002", 880)] {
+        let sid = sb.call_in_with_voice(from, json!({ "tone_hz": hz })).await;
+        sb.wait_call(&sid, "a place in the queue", |c| !c["queue"].is_null())
+            .await;
+        callers.push(sid);
+    }
+    let [first, second] = &callers[..] else {
+        unreachable!()
+    };
 
     let mut ws = sb.registered("host").await;
     let (host, host_sid) = place_call(&mut ws, "TJShost").await;
     let talking = tokio::spawn(host.talk(300.0, 2.0, vec![]));
-    sb.wait_hearing(&first, 300.0).await;
+    sb.wait_hearing(first, 300.0).await;
     let host = talking.await.unwrap();
     assert_tone(&host.heard, 440.0, "the host hears caller 1");
 
     // `*` as an RFC 4733 telephone-event, 0.2 s into the next three seconds.
     let talking = tokio::spawn(host.talk(300.0, 3.0, vec![(10, STAR)]));
-    sb.wait_status(&first, "completed").await;
-    sb.wait_hearing(&second, 300.0).await;
+    sb.wait_status(first, "completed").await;
+    sb.wait_hearing(second, 300.0).await;
     let host = talking.await.unwrap();
     assert_tone(&host.heard, 880.0, "the host hears caller 2");
     assert_no_tone(&host.heard, 440.0, "caller 1 is gone");
