@@ -18,6 +18,7 @@ use url::Url;
 use crate::auth::{LoginLimiter, password};
 use crate::callin::QueueHub;
 use crate::domain::{DialPolicy, Role};
+use crate::hybrid::Hybrid;
 use crate::settings::{IncomingMode, Secret, Settings, TwilioSettings};
 use crate::state::{AppState, AppStateInner, Presence, SandboxLink};
 use crate::store::{self, NewUser, Store};
@@ -104,6 +105,16 @@ impl Application {
             .context("creating the local control secret")?;
         let kiosk = Arc::new(crate::kiosk::KioskHub::new(control));
 
+        let hybrid = settings.hybrid.enabled().then(|| {
+            Arc::new(Hybrid::new(
+                settings.hybrid.clone(),
+                callin.clone(),
+                store.clone(),
+                rest.clone(),
+                crate::state::webhook_url(&public_url, crate::hybrid::twiml::LINE_PATH),
+            ))
+        });
+
         let state = AppState::new(AppStateInner {
             settings: Arc::new(settings),
             store,
@@ -117,6 +128,7 @@ impl Application {
             presence: Arc::new(Presence::default()),
             rest,
             callin,
+            hybrid,
             kiosk,
             sandbox: sandbox.clone(),
         });

@@ -1,0 +1,35 @@
+//! What a caller sent to a line runs: the bidirectional Media Stream, and after it the screened queue.
+//!
+//! `<Connect>` blocks until the stream ends; the verbs after it run only then (twilio-facts.md). A line's caller
+//! leaves the stream in three ways: hung up (the call is over), dropped or moved by piphone (a REST update
+//! replaces this TwiML), or the stream broke (piphone killed or restarted, the WebSocket failed). Only the last
+//! reaches the verbs after `</Connect>`, which put the caller back in the screened queue with no webhook needed
+//! first: Twilio holds them there even while piphone is down, and the screeners' notes are kept under their
+//! CallSid.
+
+use twilio::twiml::{Connect, Say, VoiceResponse};
+
+use crate::callin::twiml::screened_queue;
+use crate::settings::CallinSettings;
+
+/// The webhook a caller is sent to for line `n` (`?n=N`).
+pub const LINE_PATH: &str = "/voice/line";
+
+/// Said when a line's stream broke, before the screened queue.
+const LOST: &str = "Sorry, we lost you for a moment. You are back in line for the host.";
+
+/// The stream (`connect`, with its parameters), then the screened queue.
+pub fn on_line(connect: Connect, settings: &CallinSettings) -> VoiceResponse {
+    back_in_screened(VoiceResponse::new().connect(connect), settings)
+}
+
+/// A caller piphone did not expect on a line (or no hybrid): straight back to the screened queue.
+pub fn not_on_line(settings: &CallinSettings) -> VoiceResponse {
+    back_in_screened(VoiceResponse::new(), settings)
+}
+
+fn back_in_screened(response: VoiceResponse, settings: &CallinSettings) -> VoiceResponse {
+    response
+        .say(Say::new(LOST))
+        .enqueue(screened_queue(settings))
+}
