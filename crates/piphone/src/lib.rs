@@ -13,6 +13,7 @@ pub mod error;
 pub mod fsutil;
 pub mod hybrid;
 pub mod kiosk;
+pub mod media;
 pub mod routes;
 pub mod server;
 pub mod settings;

@@ -130,8 +130,12 @@ impl Application {
             callin,
             hybrid,
             kiosk,
+            streams: crate::media::streams::StreamHub::new(),
             sandbox: sandbox.clone(),
         });
+        if let Some(hybrid) = &state.hybrid {
+            crate::hybrid::engine::spawn(hybrid.clone(), state.streams.clone());
+        }
         let mut router = crate::routes::router(state.clone());
         if let Some(SandboxLink::InProcess(sb)) = &sandbox {
             router = router.merge(sb.router());

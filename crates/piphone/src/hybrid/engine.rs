@@ -19,7 +19,9 @@ use super::Hybrid;
 use super::mix::MixCore;
 use crate::media::device::{Capture, DeviceSpec, Playback};
 use crate::media::line::Inlet;
-use crate::media::streams::{OwnerKind, StreamEvent, StreamHub, StreamLink, StreamOut, StreamOwner};
+use crate::media::streams::{
+    OwnerKind, StreamEvent, StreamHub, StreamLink, StreamOut, StreamOwner,
+};
 
 /// Ticks between two publications of the meters (200 ms).
 const METER_TICKS: u64 = 10;
@@ -70,7 +72,8 @@ fn device(raw: &str) -> anyhow::Result<DeviceSpec> {
 async fn run(hybrid: &Arc<Hybrid>, streams: &StreamHub) -> anyhow::Result<()> {
     let settings = &hybrid.settings;
     let mut capture = Capture::open(&device(&settings.capture)?, 1).await?;
-    let mut playback = Playback::open(&device(&settings.playback)?, settings.output_channels()).await?;
+    let mut playback =
+        Playback::open(&device(&settings.playback)?, settings.output_channels()).await?;
     let mut arrivals = streams.subscribe(OwnerKind::Line);
     let mut routing = hybrid.routing();
     let mut core = MixCore::new(settings, hold_music());
@@ -95,7 +98,9 @@ async fn run(hybrid: &Arc<Hybrid>, streams: &StreamHub) -> anyhow::Result<()> {
                         let call_sid = line.link.call_sid.clone();
                         *slot = None;
                         let hybrid = hybrid.clone();
-                        tokio::spawn(async move { hybrid.stream_ended(&call_sid, unexpected).await });
+                        tokio::spawn(
+                            async move { hybrid.stream_ended(&call_sid, unexpected).await },
+                        );
                         Frame::SILENCE
                     }
                 },
@@ -120,7 +125,10 @@ async fn run(hybrid: &Arc<Hybrid>, streams: &StreamHub) -> anyhow::Result<()> {
             tokio::spawn(async move { hybrid.give_up_overdue().await });
         }
     }
-    playback.close().await.context("closing the playback device")?;
+    playback
+        .close()
+        .await
+        .context("closing the playback device")?;
     Ok(())
 }
 

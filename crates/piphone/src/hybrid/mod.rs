@@ -17,6 +17,7 @@
 //! walkthrough: `docs/studio.md`.
 
 pub mod control;
+pub mod engine;
 pub mod lines;
 pub mod mix;
 pub mod twiml;
