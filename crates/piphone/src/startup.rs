@@ -105,6 +105,10 @@ impl Application {
             .context("creating the local control secret")?;
         let kiosk = Arc::new(crate::kiosk::KioskHub::new(control));
 
+        if settings.hybrid.enabled() {
+            crate::hybrid::device(&settings.hybrid.capture).context("PIPHONE_HYBRID_CAPTURE")?;
+            crate::hybrid::device(&settings.hybrid.playback).context("PIPHONE_HYBRID_PLAYBACK")?;
+        }
         let hybrid = settings.hybrid.enabled().then(|| {
             Arc::new(Hybrid::new(
                 settings.hybrid.clone(),

@@ -15,9 +15,9 @@ use anyhow::Context;
 use audio::Frame;
 use tokio::sync::mpsc::error::TryRecvError;
 
-use super::Hybrid;
 use super::mix::MixCore;
-use crate::media::device::{Capture, DeviceSpec, Playback};
+use super::{Hybrid, device};
+use crate::media::device::{Capture, Playback};
 use crate::media::line::Inlet;
 use crate::media::streams::{
     OwnerKind, StreamEvent, StreamHub, StreamLink, StreamOut, StreamOwner,
@@ -60,12 +60,6 @@ fn hold_music() -> Vec<i16> {
         .and_then(|bytes| audio::wav::Wav::parse(&bytes).ok())
         .map(|wav| wav.to_telephone())
         .unwrap_or_default()
-}
-
-fn device(raw: &str) -> anyhow::Result<DeviceSpec> {
-    raw.parse()
-        .map_err(|e| anyhow::anyhow!("{e}"))
-        .with_context(|| format!("sound device {raw:?}"))
 }
 
 /// Opens the devices and mixes until the server shuts down (`Ok`) or a device fails (`Err`).

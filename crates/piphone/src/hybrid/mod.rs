@@ -10,7 +10,8 @@
 //! - [`mix`]: the mixing of one 20 ms tick (pure): mix-minus, hold, outputs, limiter, meters;
 //! - [`control`]: the buttons (take, air, hold, drop, lock, next) with their Twilio requests;
 //! - [`twiml`]: what a caller on a line runs;
-//! - [`engine`]: the one task that moves audio: sound card ⇄ mixer ⇄ streams, the capture being the clock.
+//! - [`engine`]: the one task that moves audio: sound card ⇄ mixer ⇄ streams, the capture being the clock;
+//! - [`wiring`]: `piphone hybrid test`, a tone per output channel and the input's level.
 //!
 //! [`Hybrid`] holds the lines behind a lock and publishes each change (and the meters) through one `watch`, as
 //! the call-in's queue hub does: `/queue-status` and `/events` read it. Settings: [`HybridSettings`];
@@ -21,6 +22,7 @@ pub mod engine;
 pub mod lines;
 pub mod mix;
 pub mod twiml;
+pub mod wiring;
 
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Instant, SystemTime};
@@ -29,6 +31,7 @@ use serde::Serialize;
 use tokio::sync::watch;
 
 use crate::callin::QueueHub;
+use crate::media::device::DeviceSpec;
 use crate::settings::HybridSettings;
 use crate::store::Store;
 use lines::{LineView, Lines, Now, Returned, Route};
@@ -164,4 +167,11 @@ impl Hybrid {
     pub fn studio_level(&self) -> f64 {
         self.levels.lock().unwrap_or_else(|p| p.into_inner()).studio
     }
+}
+
+/// A sound device setting (`PIPHONE_HYBRID_CAPTURE`/`_PLAYBACK`) as the media layer opens it; the error names
+/// the setting's value.
+pub fn device(raw: &str) -> anyhow::Result<DeviceSpec> {
+    raw.parse()
+        .map_err(|e| anyhow::anyhow!("sound device {raw:?}: {e}"))
 }
