@@ -84,14 +84,15 @@ pub fn enqueue_screened(settings: &CallinSettings) -> VoiceResponse {
         .say(Say::new(
             "Thanks! You are next in line for the host. Please hold.",
         ))
-        .enqueue(screened_queue(settings))
+        .enqueue(screened_queue(settings, SCREENED_WAIT_PATH))
 }
 
-/// `<Enqueue>` into the screened queue, with its hold and leaving webhooks.
-pub fn screened_queue(settings: &CallinSettings) -> Enqueue {
+/// `<Enqueue>` into the screened queue, its hold at `wait_url` (normally [`SCREENED_WAIT_PATH`]) and its leaving
+/// at [`SCREENED_LEFT_PATH`].
+pub fn screened_queue(settings: &CallinSettings, wait_url: &str) -> Enqueue {
     Enqueue::new(settings.screened_queue())
         .expect("screened queue name checked in settings")
-        .wait_url(SCREENED_WAIT_PATH)
+        .wait_url(wait_url)
         .action(SCREENED_LEFT_PATH)
 }
 

@@ -88,13 +88,15 @@ pub fn describe(answer: &Value) -> String {
         out.push('\n');
     }
     for back in answer["returned"].as_array().into_iter().flatten() {
+        let line = back["line"]
+            .as_u64()
+            .map_or_else(|| "its line".to_owned(), |n| format!("line {n}"));
         out.push_str(&format!(
-            "back in the screened queue after a fault: {} (line {})\n",
+            "back in the screened queue after a fault: {} ({line})\n",
             back["from"]
                 .as_str()
                 .or(back["call_sid"].as_str())
                 .unwrap_or("?"),
-            back["line"]
         ));
     }
     out

@@ -164,18 +164,10 @@ impl Hybrid {
     }
 
     /// A line's stream ended. `unexpected` (no `stop` from Twilio: the socket broke): Twilio has put the caller
-    /// in the screened queue, the console flags them. Otherwise the caller hung up (or piphone dropped them).
+    /// in the screened queue. Otherwise the caller hung up (or piphone dropped them).
     pub async fn stream_ended(&self, call_sid: &str, unexpected: bool) {
         if unexpected {
-            if let Some(n) = self.update(|l| l.lost(call_sid)) {
-                tracing::warn!(
-                    call_sid,
-                    line = n,
-                    "line's stream broke: caller back in the screened queue"
-                );
-                self.callin.update(|b| b.back_to_screened(call_sid));
-                call_log::progress(&self.store, call_sid, "screened").await;
-            }
+            self.back_after_fault(call_sid, None).await;
         } else if let Some(n) = self.update(|l| l.clear(call_sid)) {
             tracing::info!(call_sid, line = n, "caller on a line hung up");
             self.callin.update(|b| b.depart(call_sid, "hangup", 0));
@@ -186,6 +178,20 @@ impl Hybrid {
                 Some("hung up on a hybrid line"),
             )
             .await;
+        }
+    }
+
+    /// A line's caller is back in the screened queue by a fault: their stream broke (this piphone saw it), or
+    /// their hold there carries the fault marker (`twiml::AFTER_FAULT_WAIT_PATH`: also after a restart). The
+    /// console flags them, the call log says where they are. Once per fault.
+    pub async fn back_after_fault(&self, call_sid: &str, from: Option<&str>) {
+        if self.update(|l| l.lost(call_sid, from)) {
+            tracing::warn!(
+                call_sid,
+                "a line's stream broke: caller back in the screened queue"
+            );
+            self.callin.update(|b| b.back_to_screened(call_sid));
+            call_log::progress(&self.store, call_sid, "screened").await;
         }
     }
 

@@ -107,7 +107,8 @@ pub struct LineView {
 pub struct Returned {
     pub call_sid: String,
     pub from: Option<String>,
-    pub line: u8,
+    /// The line they were on, when this piphone put them there (`null`: before a restart).
+    pub line: Option<u8>,
     /// RFC 3339.
     pub at: String,
 }
@@ -266,24 +267,26 @@ impl Lines {
         }
     }
 
-    /// The caller's stream ended unexpectedly: the line is empty, and the caller is listed as sent back.
-    pub fn lost(&mut self, call_sid: &str) -> Option<u8> {
-        let n = self.line_of(call_sid)?;
-        let from = self.lines[usize::from(n - 1)]
-            .as_ref()
-            .and_then(|c| c.from.clone());
-        self.lines[usize::from(n - 1)] = None;
+    /// The caller's stream ended unexpectedly, or the caller turned up in the screened queue's hold after a fault
+    /// (`from`: their number as that webhook gave it): the line is empty and the caller listed as sent back.
+    /// `false` when they were listed already.
+    pub fn lost(&mut self, call_sid: &str, from: Option<&str>) -> bool {
+        let (line, from) = match self.detach(call_sid) {
+            Some((n, caller)) => (Some(n), caller.from),
+            None if self.returned.iter().any(|r| r.call_sid == call_sid) => return false,
+            None => (None, from.map(str::to_owned)),
+        };
         self.returned.insert(
             0,
             Returned {
                 call_sid: call_sid.to_owned(),
                 from,
-                line: n,
+                line,
                 at: rfc3339(self.now.system),
             },
         );
         self.returned.truncate(RETURNED);
-        Some(n)
+        true
     }
 
     /// A caller sent back by a fault is no longer waiting to be noticed (taken again, or gone).

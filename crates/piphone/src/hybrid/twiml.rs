@@ -14,6 +14,9 @@ use crate::settings::CallinSettings;
 
 /// The webhook a caller is sent to for line `n` (`?n=N`).
 pub const LINE_PATH: &str = "/voice/line";
+/// The screened queue's hold for a caller whose line's stream broke: the marker tells piphone (even one
+/// restarted since) that this caller came back by a fault, so the console flags them.
+pub const AFTER_FAULT_WAIT_PATH: &str = "/voice/wait?line=screened&after=fault";
 
 /// Said when a line's stream broke, before the screened queue.
 const LOST: &str = "Sorry, we lost you for a moment. You are back in line for the host.";
@@ -25,11 +28,14 @@ pub fn on_line(connect: Connect, settings: &CallinSettings) -> VoiceResponse {
 
 /// A caller piphone did not expect on a line (or no hybrid): straight back to the screened queue.
 pub fn not_on_line(settings: &CallinSettings) -> VoiceResponse {
-    back_in_screened(VoiceResponse::new(), settings)
+    VoiceResponse::new().enqueue(screened_queue(
+        settings,
+        crate::callin::twiml::SCREENED_WAIT_PATH,
+    ))
 }
 
 fn back_in_screened(response: VoiceResponse, settings: &CallinSettings) -> VoiceResponse {
     response
         .say(Say::new(LOST))
-        .enqueue(screened_queue(settings))
+        .enqueue(screened_queue(settings, AFTER_FAULT_WAIT_PATH))
 }

@@ -14,6 +14,8 @@ use crate::process;
 
 /// The acceptance scenario and the mixed output.
 mod audio_paths;
+/// piphone killed with callers on lines: Twilio keeps them, in the screened queue.
+mod sigkill;
 
 /// The studio input's tone; each caller has its own.
 pub const STUDIO_HZ: f64 = 1800.0;

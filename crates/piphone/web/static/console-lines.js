@@ -135,7 +135,7 @@ function render() {
   const returned = $('lines-returned');
   returned.replaceChildren(
     ...picture.returned.map((r) => {
-      const item = el('li', 'returned', `${r.from || r.call_sid} is back in the screened queue: line ${r.line} lost its connection`);
+      const item = el('li', 'returned', `${r.from || r.call_sid} is back in the screened queue: ${r.line ? `line ${r.line}` : 'their line'} lost its connection`);
       item.dataset.testid = 'line-returned';
       return item;
     }),

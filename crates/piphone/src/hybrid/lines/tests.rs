@@ -87,16 +87,25 @@ fn a_lost_stream_empties_the_line_and_lists_the_caller() {
         .unwrap();
     lines.connected(1, "CA1");
     lines.set_time(now(5));
-    assert_eq!(lines.lost("CA1"), Some(1));
+    assert!(lines.lost("CA1", None));
     assert_eq!(lines.free_line(), Some(1));
     assert_eq!(lines.returned()[0].call_sid, "CA1");
-    assert_eq!(lines.returned()[0].line, 1);
+    assert_eq!(lines.returned()[0].from.as_deref(), Some("+15551230001"));
+    assert_eq!(lines.returned()[0].line, Some(1));
+    assert!(
+        !lines.lost("CA1", None),
+        "listed once: the hold webhook comes after"
+    );
     lines.take(2, "CA1", None, Mode::Hold).unwrap();
     assert!(
         lines.returned().is_empty(),
         "taken again: no longer flagged"
     );
-    assert_eq!(lines.lost("CA9"), None);
+    assert!(
+        lines.lost("CA9", Some("+15551230009")),
+        "after a restart: known by the hold webhook"
+    );
+    assert_eq!(lines.returned()[0].line, None);
 }
 
 #[test]
