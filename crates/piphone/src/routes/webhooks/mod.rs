@@ -3,8 +3,8 @@
 //! protocol crate (no hand-written XML, so no caller-controlled string can break it).
 //!
 //! [`voice`]: the browser phone's calls; [`callin`]: the station number and its queues; [`host_line`]: a host's
-//! browser taking callers; [`screening`]: a caller with a screener; [`lines`]: a caller on a studio hybrid line; [`stream`]: the Media Streams WebSocket. Nothing here imports the browser's side
-//! (`routes::api`), nor it this.
+//! browser taking callers; [`screening`]: a caller with a screener; [`lines`]: a caller on a studio hybrid line;
+//! [`stream`]: the Media Streams WebSocket. Nothing here imports the browser's side (`routes::api`), nor it this.
 
 mod callin;
 mod form;
