@@ -39,3 +39,41 @@ fn back_in_screened(response: VoiceResponse, settings: &CallinSettings) -> Voice
         .say(Say::new(LOST))
         .enqueue(screened_queue(settings, AFTER_FAULT_WAIT_PATH))
 }
+
+#[cfg(test)]
+mod tests {
+    use twilio::twiml::{Stream, parse};
+
+    use super::*;
+
+    #[test]
+    fn after_the_stream_the_caller_is_enqueued_in_the_screened_queue_without_a_webhook_first() {
+        let connect = Connect::stream(
+            Stream::new("wss://example.org/voice/stream").parameter("owner", "line:2"),
+        );
+        let doc = parse(&on_line(connect, &CallinSettings::default()).to_xml()).unwrap();
+        let verbs: Vec<&str> = doc.children.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(
+            verbs,
+            ["Connect", "Say", "Enqueue"],
+            "nothing between the stream and the queue is fetched"
+        );
+        let enqueue = &doc.children[2];
+        assert_eq!(enqueue.text.as_deref(), Some("radio-callin-queue-screened"));
+        assert_eq!(enqueue.attr("waitUrl"), Some(AFTER_FAULT_WAIT_PATH));
+        assert_eq!(enqueue.attr("action"), Some("/voice/left?line=screened"));
+        let stream = &doc.children[0].children[0];
+        assert_eq!(stream.attr("url"), Some("wss://example.org/voice/stream"));
+    }
+
+    #[test]
+    fn an_unexpected_caller_goes_straight_back() {
+        let doc = parse(&not_on_line(&CallinSettings::default()).to_xml()).unwrap();
+        assert_eq!(doc.children.len(), 1);
+        assert_eq!(doc.children[0].name, "Enqueue");
+        assert_eq!(
+            doc.children[0].attr("waitUrl"),
+            Some("/voice/wait?line=screened")
+        );
+    }
+}

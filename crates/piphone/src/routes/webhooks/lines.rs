@@ -14,10 +14,12 @@ use crate::state::AppState;
 
 #[derive(Debug, Deserialize)]
 pub struct LineQuery {
-    n: u8,
+    /// The line, as piphone wrote it into the redirect `Url` (a string, so a bad value is answered only after
+    /// the signature is checked).
+    n: Option<String>,
 }
 
-#[tracing::instrument(skip_all, fields(call_sid = form.call_sid(), line = query.n))]
+#[tracing::instrument(skip_all, fields(call_sid = form.call_sid(), line = query.n.as_deref()))]
 pub async fn line_stream(
     State(state): State<AppState>,
     Query(query): Query<LineQuery>,
@@ -25,15 +27,18 @@ pub async fn line_stream(
 ) -> Response {
     let sid = form.call_sid();
     let settings = &state.settings.callin;
-    let expected = state
-        .hybrid
-        .as_ref()
-        .is_some_and(|h| h.read(|l| l.call_on(query.n) == Some(sid)));
-    if !expected {
+    let line = query.n.as_deref().and_then(|n| n.parse::<u8>().ok());
+    let expected = line.filter(|&n| {
+        state
+            .hybrid
+            .as_ref()
+            .is_some_and(|h| h.read(|l| l.call_on(n) == Some(sid)))
+    });
+    let Some(n) = expected else {
         tracing::warn!("caller not expected on this line: back to the screened queue");
         return twiml(not_on_line(settings));
-    }
-    let owner = StreamOwner::Line(query.n);
+    };
+    let owner = StreamOwner::Line(n);
     let ticket = state.streams.expect(sid, owner.clone());
     twiml(on_line(
         ticket.connect_twiml(&state.public_url, &owner),
