@@ -28,6 +28,27 @@ async fn until(
     }
 }
 
+/// `piphone line <args>` on this machine (the local control secret, the pinned certificate): exit code, output.
+async fn line(dir: &std::path::Path, listen: &str, args: &[&str]) -> (i32, String) {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_piphone"));
+    cmd.arg("line")
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("PIPHONE_DATA_DIR", dir)
+        .env("PIPHONE_LISTEN", listen)
+        .env("PIPHONE_LOG", "warn");
+    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.code().unwrap_or(-1), text)
+}
+
 fn lists(value: &Value, sid: &str) -> bool {
     value
         .as_array()
@@ -96,6 +117,25 @@ async fn callers_on_lines_are_in_the_screened_queue_after_piphone_is_killed() {
             .is_some_and(|l| l.iter().filter(|x| x["state"] == "on_air").count() == 2)
     })
     .await;
+
+    // The command line's buttons: same transport and exit codes as the kiosk commands.
+    let (code, out) = line(dir.path(), &listen, &["status", "--json"]).await;
+    assert_eq!(code, 0, "{out}");
+    let lines: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(lines["lines"][0]["call_sid"], sids[0].as_str(), "{out}");
+    let (code, out) = line(dir.path(), &listen, &["status"]).await;
+    assert!(
+        code == 0 && out.contains("line 2: on_air +15551230002"),
+        "{out}"
+    );
+    let (code, out) = line(dir.path(), &listen, &["3", "drop"]).await;
+    assert_eq!((code, out.trim()), (1, "piphone: line 3 has no caller"));
+    let (code, out) = line(dir.path(), &listen, &["9", "air"]).await;
+    assert_eq!(code, 2, "no line 9: {out}");
+    let (code, out) = line(dir.path(), &listen, &["2", "sideways"]).await;
+    assert_eq!(code, 2, "{out}");
+    let (code, out) = line(dir.path(), &listen, &["2", "lock"]).await;
+    assert!(code == 0 && out.contains("line 2: locked"), "{out}");
 
     piphone.kill();
     // Twilio (the sandbox) runs the TwiML after <Connect> by itself: both callers in the screened queue.
