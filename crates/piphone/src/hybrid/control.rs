@@ -203,3 +203,48 @@ impl Hybrid {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use twilio::rest::TwilioError;
+
+    use super::*;
+
+    fn api(status: u16, code: Option<u32>, message: &str) -> RestError {
+        RestError::Api {
+            status,
+            error: TwilioError {
+                code,
+                message: message.into(),
+                more_info: None,
+                status: Some(status),
+            },
+            retry_after: None,
+        }
+    }
+
+    #[test]
+    fn the_concurrent_call_cap_is_said_in_words() {
+        for e in [
+            api(429, Some(20429), "Too Many Requests"),
+            api(400, None, "Account exceeded the concurrent calls limit"),
+        ] {
+            let said = twilio_error(e).to_string();
+            assert!(
+                said.contains("limit of calls at once") && said.contains("trial accounts 5"),
+                "{said}"
+            );
+        }
+        assert!(matches!(
+            twilio_error(api(500, None, "oops")),
+            LineError::Twilio(_)
+        ));
+    }
+
+    #[test]
+    fn a_call_that_is_over_has_nothing_left_to_move() {
+        assert!(call_gone(&api(404, Some(20404), "not found")));
+        assert!(call_gone(&api(400, Some(21220), "Call is not in-progress")));
+        assert!(!call_gone(&api(400, Some(21205), "Url missing")));
+    }
+}
