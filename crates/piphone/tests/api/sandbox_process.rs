@@ -80,7 +80,7 @@ async fn wait_until_shown(client: &reqwest::Client, base: &str, call_sid: &str) 
 }
 
 /// The sandbox's view of one call (control API).
-async fn sandbox_call(
+pub async fn sandbox_call(
     client: &reqwest::Client,
     sandbox: &str,
     creds: &sandbox::Credentials,

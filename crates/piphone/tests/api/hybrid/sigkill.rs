@@ -5,7 +5,7 @@ use audio::wav::Wav;
 use serde_json::{Value, json};
 
 use crate::process::{self, free_port, login, wait_healthy};
-use crate::sandbox_process::start_sandbox;
+use crate::sandbox_process::{sandbox_call, start_sandbox};
 
 const SCREENED: &str = "radio-callin-queue-screened";
 
@@ -38,15 +38,7 @@ async fn line(dir: &std::path::Path, listen: &str, args: &[&str]) -> (i32, Strin
         .env("PIPHONE_DATA_DIR", dir)
         .env("PIPHONE_LISTEN", listen)
         .env("PIPHONE_LOG", "warn");
-    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
-        .await
-        .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.code().unwrap_or(-1), text)
+    process::finish(cmd).await
 }
 
 fn lists(value: &Value, sid: &str) -> bool {
@@ -142,12 +134,7 @@ async fn callers_on_lines_are_in_the_screened_queue_after_piphone_is_killed() {
     for sid in &sids {
         let deadline = Instant::now() + Duration::from_secs(15);
         loop {
-            let call = process::json(
-                client
-                    .get(format!("{sandbox_url}/sandbox/calls/{sid}"))
-                    .basic_auth(&creds.account_sid, Some(&creds.auth_token)),
-            )
-            .await;
+            let call = sandbox_call(&client, &sandbox_url, &creds, sid).await;
             let enqueued = call["events"]
                 .as_array()
                 .and_then(|e| e.iter().rev().find(|e| e["kind"] == "enqueued"))
