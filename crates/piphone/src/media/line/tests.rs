@@ -140,3 +140,38 @@ fn an_hour_of_half_a_percent_drift_either_way_keeps_the_delay_bounded() {
         );
     }
 }
+
+#[test]
+fn drain_feeds_audio_to_the_inlet_and_returns_keys_marks_and_the_end() {
+    let (tx, mut rx) = mpsc::channel(16);
+    let frame = Sine::new(1000.0, -10.0).frame();
+    let mut inlet = Inlet::new();
+    for seq in 1..=4 {
+        tx.try_send(StreamEvent::Media { seq, frame }).unwrap();
+    }
+    tx.try_send(StreamEvent::Dtmf('5')).unwrap();
+    tx.try_send(StreamEvent::Mark("m1".into())).unwrap();
+    tx.try_send(StreamEvent::Dtmf('#')).unwrap();
+    let drained = inlet.drain(&mut rx);
+    assert_eq!(drained.keys, ['5', '#']);
+    assert_eq!(drained.marks, ["m1"]);
+    assert_eq!(drained.stop, None);
+    assert_eq!(
+        inlet.stats().delay_ms,
+        2.0 * 20.0 + 2.0 * 20.0,
+        "two frames held, two in the drift buffer"
+    );
+    tx.try_send(StreamEvent::Stop { unexpected: false })
+        .unwrap();
+    drop(tx);
+    assert_eq!(
+        inlet.drain(&mut rx).stop,
+        Some(false),
+        "the Stop, not the closed channel"
+    );
+    assert_eq!(
+        inlet.drain(&mut rx).stop,
+        Some(true),
+        "closed without a Stop"
+    );
+}

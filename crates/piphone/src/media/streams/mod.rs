@@ -195,6 +195,10 @@ impl StreamHub {
     /// piphone is about to route call `call_sid` to a stream for `owner`: remember it and return the ticket.
     /// Expires after [`TICKET_TTL`] if no stream arrives; a second `expect` for the same call replaces the first.
     pub fn expect(&self, call_sid: &str, owner: StreamOwner) -> StreamTicket {
+        self.expect_for(call_sid, owner, TICKET_TTL)
+    }
+
+    fn expect_for(&self, call_sid: &str, owner: StreamOwner, ttl: Duration) -> StreamTicket {
         let mut bytes = [0u8; 32];
         rand::rng().fill_bytes(&mut bytes);
         let secret: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
@@ -206,7 +210,7 @@ impl StreamHub {
             Expected {
                 secret: secret.clone(),
                 owner,
-                until: now + TICKET_TTL,
+                until: now + ttl,
             },
         );
         StreamTicket { secret }

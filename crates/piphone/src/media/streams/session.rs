@@ -150,7 +150,7 @@ struct Pump {
     /// Events waiting for room in the owner's channel.
     pending: VecDeque<StreamEvent>,
     garbage: u32,
-    /// Frames dropped because the owner fell behind.
+    /// Events (nearly always frames) dropped because the owner fell behind.
     dropped: u64,
 }
 
@@ -293,3 +293,6 @@ impl Pump {
         Message::text(serde_json::to_string(&msg).expect("stream messages serialise"))
     }
 }
+
+#[cfg(test)]
+mod tests;
