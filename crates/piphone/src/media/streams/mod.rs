@@ -115,8 +115,10 @@ pub struct StreamLink {
     /// no gaps from other message kinds; feed an `audio::jitter::JitterBuffer` or a [`super::line::Inlet`]),
     /// keys, marks, and the end. Bounded: when the owner falls behind, the oldest audio is dropped.
     pub events: mpsc::Receiver<StreamEvent>,
-    /// What the call hears: frames are μ-law encoded and sent as `media`; also `mark` and `clear`. Dropping
-    /// every sender closes the stream (Twilio then runs the TwiML after `</Connect>`).
+    /// What the call hears: frames are μ-law encoded and sent as `media`; also `mark` and `clear`. Holds
+    /// [`OUT_QUEUE`] messages: an engine should `try_send` once per tick (a full queue means the socket is not
+    /// taking audio; the stream ends as broken after 2 s). Dropping every sender closes the stream (Twilio then
+    /// runs the TwiML after `</Connect>`).
     pub audio_out: mpsc::Sender<StreamOut>,
 }
 

@@ -244,3 +244,28 @@ async fn an_oversized_stream_message_closes_only_that_stream() {
         .unwrap();
     assert_eq!(end, Some(StreamEvent::Stop { unexpected: true }));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stream_whose_far_end_stops_reading_ends_as_broken() {
+    let app = spawn_app().await;
+    let mut lines = line_owner(&app);
+    // The caller never reads: the socket's buffers fill with the owner's audio.
+    let (_caller, mut link) =
+        admitted(&app, &mut lines, "CA000000000000000000000000000000e5", 5).await;
+    let frame = piphone::media::streams::StreamOut::Frame(Sine::new(800.0, -10.0).frame());
+    let end = tokio::time::timeout(Duration::from_secs(30), async {
+        loop {
+            let _ = link.audio_out.try_send(frame.clone());
+            match link.events.try_recv() {
+                Ok(StreamEvent::Stop { unexpected }) => return unexpected,
+                Ok(_) | Err(tokio::sync::mpsc::error::TryRecvError::Empty) => {
+                    tokio::task::yield_now().await
+                }
+                Err(e) => panic!("{e}"),
+            }
+        }
+    })
+    .await
+    .expect("the stream ended within 30 s");
+    assert!(end, "a far end that takes no audio is a broken stream");
+}
