@@ -13,15 +13,12 @@ use std::time::Duration;
 
 use anyhow::Context;
 use audio::Frame;
-use tokio::sync::mpsc::error::TryRecvError;
 
 use super::mix::MixCore;
 use super::{Hybrid, device};
 use crate::media::device::{Capture, Playback};
 use crate::media::line::Inlet;
-use crate::media::streams::{
-    OwnerKind, StreamEvent, StreamHub, StreamLink, StreamOut, StreamOwner,
-};
+use crate::media::streams::{OwnerKind, StreamHub, StreamLink, StreamOut, StreamOwner};
 
 /// Ticks between two publications of the meters (200 ms).
 const METER_TICKS: u64 = 10;
@@ -86,9 +83,9 @@ async fn run(hybrid: &Arc<Hybrid>, streams: &StreamHub) -> anyhow::Result<()> {
         let mut frames = Vec::with_capacity(live.len());
         for slot in &mut live {
             frames.push(match slot {
-                Some(line) => match drain(line) {
-                    Ok(()) => line.inlet.pull(),
-                    Err(unexpected) => {
+                Some(line) => match line.inlet.drain(&mut line.link.events).stop {
+                    None => line.inlet.pull(),
+                    Some(unexpected) => {
                         let call_sid = line.link.call_sid.clone();
                         *slot = None;
                         let hybrid = hybrid.clone();
@@ -143,18 +140,5 @@ fn attach(hybrid: &Hybrid, live: &mut [Option<Live>], link: StreamLink) {
         });
     } else {
         tracing::warn!(call_sid = %link.call_sid, line = n, "stream for a caller not on that line: closed");
-    }
-}
-
-/// Moves what the stream sent since the last tick into the inlet. `Err(unexpected)` when the stream ended.
-fn drain(line: &mut Live) -> Result<(), bool> {
-    loop {
-        match line.link.events.try_recv() {
-            Ok(StreamEvent::Media { seq, frame }) => line.inlet.push(seq, frame),
-            Ok(StreamEvent::Stop { unexpected }) => return Err(unexpected),
-            Ok(_) => {}
-            Err(TryRecvError::Empty) => return Ok(()),
-            Err(TryRecvError::Disconnected) => return Err(true),
-        }
     }
 }
