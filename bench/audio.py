@@ -114,7 +114,8 @@ def report(res):
     s = res["streams"]
     lat = s["latency"]
     lat["matched"] = lat["bursts_heard"]
-    latency("stream → echo → stream", lat, f"{lat['bursts_sent']} bursts sent")
+    latency("stream → echo → stream", lat, f"{lat['bursts_sent']} bursts sent; first 10 heard "
+            f"{fmt(lat['first10_p50_ms'])} ms, last 10 {fmt(lat['last10_p50_ms'])} ms (medians)")
     page = res.get("page")
     latency("page → sandbox → echo → page (Chromium, WebRTC)", page,
             f"{page['bursts_heard']} heard" if page else "")
@@ -126,13 +127,17 @@ def report(res):
         rtt = r["rtt_ms"]
         rows.append(f"| sandbox CPU with {n} stream ↔ echo calls, % of one core per call | {fmt(per_call * 100)} | "
                     f"{fmt(net * 100)} less idle; total {fmt(r['cpu_share'] * 100)} % | round trip p50 / p99 "
-                    f"{fmt(rtt['p50'])} / {fmt(rtt['p99'])} ms, {r['bursts_heard']} of {r['bursts_sent']} bursts |")
+                    f"{fmt(rtt['p50'])} / {fmt(rtt['p99'])} ms (calls' medians {fmt(r['call_p50_ms']['min'])} … "
+                    f"{fmt(r['call_p50_ms']['max'])}; first 10 heard {fmt(r['first10_p50_ms'])}, last 10 "
+                    f"{fmt(r['last10_p50_ms'])}), {r['bursts_heard']} of {r['bursts_sent']} bursts |")
     for name, size in res["sizes"].items():
         rows.append(f"| release binary {name}, MB | {size / 1e6:.1f} | | |")
     md = (f"Run {m['date']} at commit `{m['commit']}`: {m['nproc']} cores ({m['cpu'].split()[0]}), "
-          f"{m['memory_gib']} GiB, Linux {m['kernel']}, {m['rustc']}.\n\n"
+          f"{m['memory_gib']} GiB, Linux {m['kernel']}, {m['rustc']}; load average {res['load_before']:.1f} at the start "
+          f"and {res['load_after']:.1f} at the end (the machine is shared).\n\n"
           "| Measure | value | range / detail | note |\n|---|---:|---|---|\n" + "\n".join(rows) + "\n\n"
-          f"Bursts: 1 kHz at −12 dBFS, {a['burst_ms']} ms every {a['period_ms']} ms; latency runs of "
+          f"Bursts: −12 dBFS, {a['burst_ms']} ms every {a['period_ms']} ms (streams: 700, 1000, 1300, 1600 Hz in "
+          "turn; the page: 1 kHz); latency runs of "
           f"{a['bursts']} bursts; CPU windows of {a['seconds']} s (user + system time of the sandbox process from "
           "/proc/PID/stat, after all streams started and a 3 s warm-up).\n")
     return md
@@ -149,7 +154,8 @@ def main():
     ap.add_argument("--piphone", default=os.path.join(ROOT, "target", "release", "piphone"),
                     help="piphone built with the webrtc feature (the runs use it)")
     ap.add_argument("--plain", help="piphone built without the webrtc feature (only its size is measured)")
-    ap.add_argument("--tools", default=os.path.join(BENCH, "tools", "target", "release"))
+    ap.add_argument("--tools", default=os.path.join(BENCH, "tools", "target", "release"),
+                    help="where the bench tools were built (default bench/tools/target/release)")
     ap.add_argument("--out", default=os.path.join(RESULTS, "audio.md"))
     ap.add_argument("--docs", action="store_true", help="also replace the audio results in docs/BENCHMARKS.md")
     args = ap.parse_args()
@@ -160,7 +166,7 @@ def main():
     atexit.register(kill_all)
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    res = {"args": vars(args), "machine": machine(), "sizes": {}}
+    res = {"args": vars(args), "machine": machine(), "sizes": {}, "load_before": os.getloadavg()[0]}
     if args.plain:
         res["sizes"]["without webrtc"] = os.path.getsize(args.plain)
     res["sizes"]["with webrtc (the one measured)"] = os.path.getsize(args.piphone)
@@ -168,15 +174,17 @@ def main():
         res["streams"] = stream_runs(args, workdir)
     if not args.skip_page:
         res["page"] = page_run(args)
-    md = report(res)
+    res["load_after"] = os.getloadavg()[0]
     os.makedirs(os.path.dirname(args.out), exist_ok=True)
-    with open(args.out, "w") as f:
-        f.write(md)
     with open(os.path.splitext(args.out)[0] + ".json", "w") as f:
         json.dump(res, f, indent=1)
+    md = report(res)
+    with open(args.out, "w") as f:
+        f.write(md)
     print(md)
     if args.docs:
-        splice_docs(md, " ".join(["bench/audio.sh"] + sys.argv[1:]), marker="audio")
+        command = os.environ.get("PIPHONE_AUDIO_COMMAND") or " ".join(["bench/audio.py"] + sys.argv[1:])
+        splice_docs(md, command.strip(), marker="audio")
 
 
 if __name__ == "__main__":

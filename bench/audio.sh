@@ -29,7 +29,9 @@ args=()
 for a in "$@"; do
     case "$a" in
         --no-build) build=0 ;;
-        -h|--help) exec python3 "$here/audio.py" --help ;;
+        -h|--help) # The command as typed, for the results' "Command:" line.
+export PIPHONE_AUDIO_COMMAND="bench/audio.sh $*"
+exec python3 "$here/audio.py" --help ;;
         *) args+=("$a") ;;
     esac
 done
@@ -46,5 +48,7 @@ if [ ! -d "$root/node_modules/playwright-core" ]; then
     (cd "$root" && npm ci --silent)
 fi
 
+# The command as typed, for the results' "Command:" line.
+export PIPHONE_AUDIO_COMMAND="bench/audio.sh $*"
 exec python3 "$here/audio.py" --piphone "$target/release/piphone" --plain "$target/release/piphone-no-webrtc" \
     "${args[@]}"

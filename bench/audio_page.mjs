@@ -112,7 +112,7 @@ function roundTrips({ said, heard, rate }) {
 
 const rank = (v, p) => (v.length ? v[Math.min(v.length, Math.max(1, Math.ceil(p * v.length))) - 1] : null);
 
-const server = await startServer({ env: { PIPHONE_LOG: 'warn' } });
+const server = await startServer();
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM_BIN || '/usr/bin/chromium',
   args: [...CHROMIUM_ARGS, '--autoplay-policy=no-user-gesture-required'],
@@ -135,8 +135,12 @@ try {
       call.on('error', (e) => reject(new Error(`call error ${e.code}`)));
     });
     window.__bench.call = call;
-    window.__bench.listen(call.getRemoteStream());
   }, ECHO);
+  // The remote stream appears with the peer connection's first track, possibly after `accept`.
+  await waitFor(() => page.evaluate(() => window.__bench.call.getRemoteStream() instanceof MediaStream), 10_000, {
+    what: 'the call\'s remote stream',
+  });
+  await page.evaluate(() => window.__bench.listen(window.__bench.call.getRemoteStream()));
   // Let the first bursts settle (the jitter buffer adapts), then count from here.
   await new Promise((r) => setTimeout(r, 2 * periodMs));
   const startAt = await page.evaluate(() => window.__bench.heard.length);

@@ -4,8 +4,9 @@
 //! Serves Media Streams over `wss://` on 127.0.0.1 with a self-signed certificate (the sandbox accepts it when it
 //! was started with an `https` `--deliver-to`), asks the sandbox by REST (`POST Calls.json`, `--account` and
 //! `--auth-token`) for `--calls` calls to `--to` (a phone whose voice is `{"echo": true}`) running
-//! `<Connect><Stream url="wss://127.0.0.1:PORT/"/>`, and sends every stream 1 kHz bursts at −12 dBFS
-//! (`--burst-ms` every `--period-ms`) as `media`, one 20 ms frame per 20 ms.
+//! `<Connect><Stream url="wss://127.0.0.1:PORT/"/>`, and sends every stream tone bursts at −12 dBFS
+//! (`--burst-ms` every `--period-ms`; 700, 1000, 1300, 1600 Hz in turn, so that an echo is paired with its own burst
+//! even when the round trip is longer than a period) as `media`, one 20 ms frame per 20 ms.
 //!
 //! An onset is the first sample above a quarter of the burst's peak after half a period of quiet; it is found the
 //! same way in what is sent and in what comes back. The round trip of a burst is (the instant the frame with the
@@ -37,7 +38,9 @@ use tokio_tungstenite::tungstenite::Message;
 
 const FRAME: Duration = Duration::from_millis(20);
 const SAMPLE: Duration = Duration::from_micros(125);
-const TONE_HZ: f64 = 1000.0;
+/// Burst n is tone n mod 4: an echo is paired with the latest sent burst of its tone, so a round trip of up to
+/// four periods cannot be mistaken for a shorter one.
+const TONES_HZ: [f64; 4] = [700.0, 1000.0, 1300.0, 1600.0];
 const TONE_DBFS: f64 = -12.0;
 
 struct Opts {
@@ -100,8 +103,8 @@ fn parse_opts() -> Opts {
     if opts.calls > 0 && opts.to.is_empty() {
         die("--to is required with calls");
     }
-    if opts.burst_frames * 2 > opts.period_frames {
-        die("--burst-ms must be at most half of --period-ms");
+    if opts.burst_frames * 2 > opts.period_frames || opts.burst_frames < 2 {
+        die("--burst-ms must be 40 or more and at most half of --period-ms");
     }
     opts
 }
@@ -145,7 +148,8 @@ impl Onsets {
 struct Tally {
     started: AtomicUsize,
     measuring: AtomicBool,
-    round_trips_ms: Mutex<Vec<f64>>,
+    /// (stream number, round trip in ms).
+    round_trips_ms: Mutex<Vec<(usize, f64)>>,
     bursts_sent: AtomicUsize,
     streams_ended: AtomicUsize,
 }
@@ -175,8 +179,9 @@ async fn serve_stream(shared: Arc<Shared>, tcp: TcpStream, tls: TlsAcceptor) -> 
                 .to_owned();
         }
     };
-    shared.tally.started.fetch_add(1, Ordering::SeqCst);
-    let sent: Arc<Mutex<VecDeque<Instant>>> = Arc::default();
+    let number = shared.tally.started.fetch_add(1, Ordering::SeqCst);
+    // (onset instant, tone) of the latest bursts sent.
+    let sent: Arc<Mutex<VecDeque<(Instant, usize)>>> = Arc::default();
     let period = FRAME * shared.opts.period_frames as u32;
     let (tx_shared, tx_sent) = (shared.clone(), sent.clone());
     let mut stop = shared.stop.clone();
@@ -184,15 +189,16 @@ async fn serve_stream(shared: Arc<Shared>, tcp: TcpStream, tls: TlsAcceptor) -> 
         let opts = &tx_shared.opts;
         let mut tick = tokio::time::interval(FRAME);
         let mut onsets = Onsets::new((opts.period_frames as usize) * 80);
-        let mut tone = Sine::new(TONE_HZ, TONE_DBFS);
+        let mut tone = Sine::new(TONES_HZ[0], TONE_DBFS);
         for k in 0u64.. {
             tokio::select! {
                 _ = tick.tick() => {}
                 _ = stop.changed() => break,
             }
+            let which = (k / opts.period_frames) as usize % TONES_HZ.len();
             let frame = match k % opts.period_frames {
                 0 => {
-                    tone = Sine::new(TONE_HZ, TONE_DBFS);
+                    tone = Sine::new(TONES_HZ[which], TONE_DBFS);
                     tone.frame()
                 }
                 n if n < opts.burst_frames => tone.frame(),
@@ -203,8 +209,8 @@ async fn serve_stream(shared: Arc<Shared>, tcp: TcpStream, tls: TlsAcceptor) -> 
             let now = Instant::now();
             if let Some(offset) = onsets.push(&frame) {
                 let mut sent = tx_sent.lock().unwrap();
-                sent.push_back(now + SAMPLE * offset as u32);
-                while sent.len() > 4 {
+                sent.push_back((now + SAMPLE * offset as u32, which));
+                while sent.len() > 2 * TONES_HZ.len() {
                     sent.pop_front();
                 }
                 if tx_shared.tally.measuring.load(Ordering::SeqCst) {
@@ -219,6 +225,8 @@ async fn serve_stream(shared: Arc<Shared>, tcp: TcpStream, tls: TlsAcceptor) -> 
     };
     let receiver = async {
         let mut onsets = Onsets::new((shared.opts.period_frames as usize) * 80);
+        // An onset waits for the next frame (all burst) to tell its tone.
+        let mut pending: Option<Instant> = None;
         while let Some(Ok(msg)) = stream.next().await {
             let now = Instant::now();
             let Message::Text(text) = msg else { continue };
@@ -235,22 +243,24 @@ async fn serve_stream(shared: Arc<Shared>, tcp: TcpStream, tls: TlsAcceptor) -> 
                 continue;
             };
             for chunk in bytes.chunks(audio::FRAME_SAMPLES) {
-                let Some(offset) = onsets.push(&Frame::from_ulaw(chunk)) else {
+                let frame = Frame::from_ulaw(chunk);
+                let onset = onsets.push(&frame).map(|offset| now + SAMPLE * offset as u32);
+                let Some(heard) = std::mem::replace(&mut pending, onset) else {
                     continue;
                 };
-                let heard = now + SAMPLE * offset as u32;
+                let which = tone_of(&frame);
                 let origin = sent
                     .lock()
                     .unwrap()
                     .iter()
                     .rev()
-                    .find(|&&t| t <= heard && heard - t < period)
-                    .copied();
+                    .find(|&&(t, w)| w == which && t <= heard && heard - t < period * 4)
+                    .map(|&(t, _)| t);
                 if let Some(t) = origin
                     && shared.tally.measuring.load(Ordering::SeqCst)
                 {
                     let ms = (heard - t).as_secs_f64() * 1000.0;
-                    shared.tally.round_trips_ms.lock().unwrap().push(ms);
+                    shared.tally.round_trips_ms.lock().unwrap().push((number, ms));
                 }
             }
         }
@@ -258,6 +268,14 @@ async fn serve_stream(shared: Arc<Shared>, tcp: TcpStream, tls: TlsAcceptor) -> 
     tokio::join!(sender, receiver);
     shared.tally.streams_ended.fetch_add(1, Ordering::SeqCst);
     Ok(())
+}
+
+/// Which of [`TONES_HZ`] `frame` carries (Goertzel).
+fn tone_of(frame: &Frame) -> usize {
+    let power = |hz: f64| audio::analyse::goertzel(&frame.0, hz, audio::SAMPLE_RATE);
+    (0..TONES_HZ.len())
+        .max_by(|&a, &b| power(TONES_HZ[a]).total_cmp(&power(TONES_HZ[b])))
+        .unwrap_or(0)
 }
 
 /// `application/x-www-form-urlencoded` of `fields`.
@@ -402,8 +420,25 @@ async fn main() {
     tokio::time::sleep(Duration::from_secs_f64(opts.seconds)).await;
     shared.tally.measuring.store(false, Ordering::SeqCst);
     let (cpu1, elapsed) = (cpu(opts.pid), t0.elapsed().as_secs_f64());
-    let mut rtt = shared.tally.round_trips_ms.lock().unwrap().clone();
+    let measured = shared.tally.round_trips_ms.lock().unwrap().clone();
+    let mut rtt: Vec<f64> = measured.iter().map(|&(_, ms)| ms).collect();
+    // The first and the last ten round trips heard (their medians): whether delay builds up during the run.
+    let median_of = |part: &[f64]| {
+        let mut part = part.to_vec();
+        part.sort_by(f64::total_cmp);
+        percentile(&part, 0.5)
+    };
+    let (first, last) = (median_of(&rtt[..rtt.len().min(10)]), median_of(&rtt[rtt.len().saturating_sub(10)..]));
     rtt.sort_by(f64::total_cmp);
+    // Each call's median: calls differ by whole frames queued when their stream started.
+    let mut per_call: Vec<f64> = (0..opts.calls)
+        .filter_map(|n| {
+            let mut mine: Vec<f64> = measured.iter().filter(|m| m.0 == n).map(|m| m.1).collect();
+            mine.sort_by(f64::total_cmp);
+            percentile(&mine, 0.5)
+        })
+        .collect();
+    per_call.sort_by(f64::total_cmp);
     let cpu_s = cpu0.zip(cpu1).map(|(a, b)| b - a);
     let result = json!({
         "calls": opts.calls,
@@ -416,6 +451,9 @@ async fn main() {
             "min": rtt.first(), "p50": percentile(&rtt, 0.5), "p90": percentile(&rtt, 0.9),
             "p99": percentile(&rtt, 0.99), "max": rtt.last(),
         },
+        "call_p50_ms": { "min": per_call.first(), "max": per_call.last() },
+        "first10_p50_ms": first,
+        "last10_p50_ms": last,
         "cpu_seconds": cpu_s,
         "cpu_share": cpu_s.map(|c| c / elapsed),
     });
