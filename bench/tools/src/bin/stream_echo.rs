@@ -98,7 +98,9 @@ fn parse_opts() -> Opts {
         period_frames: frames("period-ms", 500.0),
         warmup: Duration::from_secs_f64(number("warmup-secs", 2.0)),
         seconds: number("seconds", 20.0),
-        pid: given.get("pid").map(|v| v.parse().unwrap_or_else(|_| die("--pid"))),
+        pid: given
+            .get("pid")
+            .map(|v| v.parse().unwrap_or_else(|_| die("--pid"))),
     };
     if opts.calls > 0 && opts.to.is_empty() {
         die("--to is required with calls");
@@ -244,7 +246,9 @@ async fn serve_stream(shared: Arc<Shared>, tcp: TcpStream, tls: TlsAcceptor) -> 
             };
             for chunk in bytes.chunks(audio::FRAME_SAMPLES) {
                 let frame = Frame::from_ulaw(chunk);
-                let onset = onsets.push(&frame).map(|offset| now + SAMPLE * offset as u32);
+                let onset = onsets
+                    .push(&frame)
+                    .map(|offset| now + SAMPLE * offset as u32);
                 let Some(heard) = std::mem::replace(&mut pending, onset) else {
                     continue;
                 };
@@ -260,7 +264,12 @@ async fn serve_stream(shared: Arc<Shared>, tcp: TcpStream, tls: TlsAcceptor) -> 
                     && shared.tally.measuring.load(Ordering::SeqCst)
                 {
                     let ms = (heard - t).as_secs_f64() * 1000.0;
-                    shared.tally.round_trips_ms.lock().unwrap().push((number, ms));
+                    shared
+                        .tally
+                        .round_trips_ms
+                        .lock()
+                        .unwrap()
+                        .push((number, ms));
                 }
             }
         }
@@ -299,7 +308,11 @@ fn form(fields: &[(&str, &str)]) -> String {
 
 /// `POST /2010-04-01/Accounts/{AC}/Calls.json` over plain HTTP/1.1; the new CallSid.
 async fn create_call(opts: &Opts, twiml: &str) -> Result<String, String> {
-    let body = form(&[("To", opts.to.as_str()), ("From", "+15550009999"), ("Twiml", twiml)]);
+    let body = form(&[
+        ("To", opts.to.as_str()),
+        ("From", "+15550009999"),
+        ("Twiml", twiml),
+    ]);
     let auth = B64.encode(format!("{}:{}", opts.account, opts.auth_token));
     let request = format!(
         "POST /2010-04-01/Accounts/{}/Calls.json HTTP/1.1\r\nHost: {}\r\nAuthorization: Basic {auth}\r\n\
@@ -338,7 +351,12 @@ fn cpu_seconds(pid: u32, ticks_per_sec: f64) -> f64 {
         .map_or("", |(_, rest)| rest)
         .split_whitespace()
         .collect();
-    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
     (ticks(11) + ticks(12)) / ticks_per_sec
 }
 
@@ -399,11 +417,11 @@ async fn main() {
         }
     });
     let opts = &shared.opts;
-    let twiml = format!(r#"<Response><Connect><Stream url="wss://127.0.0.1:{port}/"/></Connect></Response>"#);
+    let twiml = format!(
+        r#"<Response><Connect><Stream url="wss://127.0.0.1:{port}/"/></Connect></Response>"#
+    );
     for _ in 0..opts.calls {
-        create_call(opts, &twiml)
-            .await
-            .unwrap_or_else(|e| die(&e));
+        create_call(opts, &twiml).await.unwrap_or_else(|e| die(&e));
     }
     let deadline = Instant::now() + Duration::from_secs(30 + opts.calls as u64);
     while shared.tally.started.load(Ordering::SeqCst) < opts.calls {
@@ -428,7 +446,10 @@ async fn main() {
         part.sort_by(f64::total_cmp);
         percentile(&part, 0.5)
     };
-    let (first, last) = (median_of(&rtt[..rtt.len().min(10)]), median_of(&rtt[rtt.len().saturating_sub(10)..]));
+    let (first, last) = (
+        median_of(&rtt[..rtt.len().min(10)]),
+        median_of(&rtt[rtt.len().saturating_sub(10)..]),
+    );
     rtt.sort_by(f64::total_cmp);
     // Each call's median: calls differ by whole frames queued when their stream started.
     let mut per_call: Vec<f64> = (0..opts.calls)
