@@ -21,8 +21,8 @@ import tempfile
 import urllib.request
 from base64 import b64encode
 
-from bench import (BENCH, RESULTS, ROOT, STARTED, die, fmt, free_port, kill_all, log, machine, on_signal, splice_docs,
-                   start, stop, wait_port)
+from bench import (BENCH, RESULTS, ROOT, STARTED, die, fmt, free_port, kill_all, log, machine, on_signal, publish,
+                   splice_docs, start, stop, wait_port)
 
 ECHO = "+15550100100"
 
@@ -175,13 +175,7 @@ def main():
     if not args.skip_page:
         res["page"] = page_run(args)
     res["load_after"] = os.getloadavg()[0]
-    os.makedirs(os.path.dirname(args.out), exist_ok=True)
-    with open(os.path.splitext(args.out)[0] + ".json", "w") as f:
-        json.dump(res, f, indent=1)
-    md = report(res)
-    with open(args.out, "w") as f:
-        f.write(md)
-    print(md)
+    md = publish(res, report, args.out)
     if args.docs:
         command = os.environ.get("PIPHONE_AUDIO_COMMAND") or " ".join(["bench/audio.py"] + sys.argv[1:])
         splice_docs(md, command.strip(), marker="audio")

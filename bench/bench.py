@@ -528,14 +528,22 @@ def main():
     for name in contenders:
         res.setdefault("final_mb", {})[name] = memory_mb(procs[name])
     kill_all()
-    with open(os.path.splitext(args.out)[0] + ".json", "w") as f:
-        json.dump(res, f, indent=2)
-    md = report(res)
-    with open(args.out, "w") as f:
-        f.write(md)
-    print(md)
+    md = publish(res, report, args.out)
     if args.docs:
         splice_docs(md, " ".join(["bench/run.sh"] + sys.argv[1:]))
+
+
+def publish(res, report_fn, out):
+    """Writes `res` as `<out>.json` (first, so a failing report loses nothing) and its report to `out`; prints and
+    returns the report."""
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    with open(os.path.splitext(out)[0] + ".json", "w") as f:
+        json.dump(res, f, indent=2)
+    md = report_fn(res)
+    with open(out, "w") as f:
+        f.write(md)
+    print(md)
+    return md
 
 
 def splice_docs(md, command, marker="results"):

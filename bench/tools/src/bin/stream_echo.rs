@@ -27,6 +27,7 @@ use audio::tone::{Sine, amplitude};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use futures_util::{SinkExt as _, StreamExt as _};
+use piphone_bench_tools::form_encode;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::{TcpListener, TcpStream};
@@ -287,28 +288,9 @@ fn tone_of(frame: &Frame) -> usize {
         .unwrap_or(0)
 }
 
-/// `application/x-www-form-urlencoded` of `fields`.
-fn form(fields: &[(&str, &str)]) -> String {
-    let encode = |s: &str| {
-        s.bytes()
-            .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                    (b as char).to_string()
-                }
-                _ => format!("%{b:02X}"),
-            })
-            .collect::<String>()
-    };
-    let pairs: Vec<String> = fields
-        .iter()
-        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
-        .collect();
-    pairs.join("&")
-}
-
 /// `POST /2010-04-01/Accounts/{AC}/Calls.json` over plain HTTP/1.1; the new CallSid.
 async fn create_call(opts: &Opts, twiml: &str) -> Result<String, String> {
-    let body = form(&[
+    let body = form_encode(&[
         ("To", opts.to.as_str()),
         ("From", "+15550009999"),
         ("Twiml", twiml),
