@@ -3,7 +3,7 @@
 # Chromium page → WebRTC → echo → page), the sandbox's CPU per bridged call, and the binary's size with and without
 # the `webrtc` feature, in one run. See docs/BENCHMARKS.md ("Audio").
 #
-#   bench/audio.sh               # everything (about 6 minutes after the builds); writes bench/results/audio.md
+#   bench/audio.sh               # everything (about 4 minutes after the builds); writes bench/results/audio.md
 #   bench/audio.sh --docs        # also copy the table into docs/BENCHMARKS.md
 #   bench/audio.sh --no-build    # use the binaries already built (target/release/piphone{,-no-webrtc})
 #   bench/audio.sh --help        # every option
