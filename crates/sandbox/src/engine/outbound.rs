@@ -199,6 +199,9 @@ async fn ring(
         (timeout_ms, Rung::Ended("no-answer", "timeout".into()))
     } else {
         let phone = engine.phone(&call.to);
+        if let Some(voice) = &phone.voice {
+            engine.media.set_mouth(sid, engine.media.mouth(voice));
+        }
         match phone.behaviour {
             Behaviour::Answer if phone.ring_ms <= timeout_ms => {
                 (phone.ring_ms, Rung::Answered(Party::Phone))
