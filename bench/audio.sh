@@ -8,7 +8,7 @@
 #   bench/audio.sh --no-build    # use the binaries already built (target/release/piphone{,-no-webrtc})
 #   bench/audio.sh --help        # every option
 #
-# Builds piphone in release twice (without, then with `--features sandbox/webrtc`; CARGO_TARGET_DIR is honoured)
+# Builds piphone in release twice (without (`--no-default-features`), then with the default feature `webrtc`; CARGO_TARGET_DIR is honoured)
 # and the bench tools. Only loopback is used; everything started is stopped on exit.
 set -euo pipefail
 
@@ -38,9 +38,9 @@ done
 
 if [ "$build" = 1 ]; then
     echo "bench: building piphone (release, without and with the webrtc feature) and the bench tools" >&2
-    (cd "$root" && cargo build --release --quiet -p piphone)
+    (cd "$root" && cargo build --release --quiet -p piphone --no-default-features)
     cp "$target/release/piphone" "$target/release/piphone-no-webrtc"
-    (cd "$root" && cargo build --release --quiet -p piphone --features sandbox/webrtc)
+    (cd "$root" && cargo build --release --quiet -p piphone)
     cargo build --release --quiet --manifest-path "$here/tools/Cargo.toml" --target-dir "$here/tools/target"
 fi
 if [ ! -d "$root/node_modules/playwright-core" ]; then

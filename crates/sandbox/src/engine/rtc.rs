@@ -65,7 +65,7 @@ fn carry_audio(
         let mut jitter = JitterBuffer::new(JITTER_TARGET, JITTER_CAPACITY);
         let mut seq = 0u64;
         let mut tick = tokio::time::interval(Duration::from_millis(FRAME_MS as u64));
-        tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        tick.set_missed_tick_behavior(MissedTickBehavior::Burst);
         loop {
             tokio::select! {
                 frame = audio.recv() => match frame {

@@ -70,7 +70,7 @@ pub fn clip(pending: &Pending) -> Box<Clip> {
 /// Ticks every leg's media every 20 ms until no leg is live.
 async fn clock(engine: Engine) {
     let mut interval = tokio::time::interval(TICK);
-    interval.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    interval.set_missed_tick_behavior(MissedTickBehavior::Burst);
     loop {
         interval.tick().await;
         let Some(found) = engine.media.tick() else {

@@ -214,7 +214,7 @@ impl Leg {
         ends: &mut Ends,
     ) -> Result<StreamEnd, Interrupt> {
         let mut tick = interval(FRAME);
-        tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        tick.set_missed_tick_behavior(MissedTickBehavior::Burst);
         loop {
             tokio::select! {
                 _ = tick.tick() => pump(ends, session),
@@ -241,7 +241,7 @@ impl Leg {
 async fn fork(report: Report, session: StreamSession, mut ends: Ends) {
     let (engine, sid) = (&report.engine, &report.sid);
     let mut tick = interval(FRAME);
-    tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    tick.set_missed_tick_behavior(MissedTickBehavior::Burst);
     loop {
         tokio::select! {
             _ = tick.tick() => {
