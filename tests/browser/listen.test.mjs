@@ -1,0 +1,116 @@
+// Tests that listen: real audio through the sandbox (issue 13). The page's fake microphone says a tone (a WAV the
+// test writes), the sandbox's simulated parties say their own tones, and both ends are measured: the sandbox's
+// meters (`audio` of `GET /sandbox/calls/{sid}`) and a Web Audio analyser on the page's call (listen.mjs).
+// Needs a piphone whose sandbox has WebRTC media (the `webrtc` feature of piphone-sandbox). Real time (speed 1).
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { login, newContext, startServer, waitFor, withScreenshot } from './harness.mjs';
+import { SILENCE_DBFS, heardBy, pageHears, tapCalls, toneBrowser, untilSilence, untilTone } from './listen.mjs';
+
+/** The page's microphone. */
+const PAGE_HZ = 1000;
+/** The dialled number's far end. */
+const FAR_HZ = 700;
+const FAR = '+15551234567';
+
+const eventsOf = (call, kind) => (call?.events ?? []).filter((e) => e.kind === kind);
+
+describe('an outgoing call carries sound both ways', () => {
+  let server;
+  let browser;
+  let page;
+
+  before(async () => {
+    server = await startServer({ env: { PIPHONE_SANDBOX_SPEED: '1', PIPHONE_DEFAULT_NUMBER: FAR } });
+    browser = await toneBrowser(PAGE_HZ);
+    const context = await newContext(browser);
+    await tapCalls(context);
+    page = await context.newPage();
+    page.setDefaultTimeout(10_000);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  test('the far end hears the page, the page hears the far end; mute silences the page, unmute brings it back', async () => {
+    await withScreenshot(page, 'listen-outgoing', async () => {
+      await server.sandbox('POST', '/sandbox/phones', { number: FAR, voice: { tone_hz: FAR_HZ } });
+      await login(page, server);
+      await waitFor(async () => (await page.getByTestId('status').textContent()) === 'Ready', 15_000, { what: 'Ready' });
+      await page.getByTestId('call').click();
+
+      const far = await waitFor(async () => {
+        const { calls } = await server.sandbox('GET', '/sandbox/calls');
+        const leg = calls.find((c) => c.to === FAR && c.parent_call_sid);
+        return leg && eventsOf(leg, 'bridged').length ? leg : null;
+      }, 15_000, { what: 'the dialled number to answer and be bridged' });
+
+      const farHears = () => heardBy(server, far.call_sid);
+      const onFar = await untilTone(farHears, PAGE_HZ, 'the far end');
+      const onPage = await untilTone(() => pageHears(page), FAR_HZ, 'the page');
+      console.log(`far end hears ${JSON.stringify(onFar)}; page hears ${JSON.stringify(onPage)}`);
+
+      await page.getByTestId('mute').click();
+      const muted = await untilSilence(farHears, 'the far end while the page is muted');
+      console.log(`muted: far end hears ${JSON.stringify(muted)}`);
+      // The far end still reaches the page while it is muted.
+      await untilTone(() => pageHears(page), FAR_HZ, 'the muted page');
+
+      await page.getByTestId('mute').click();
+      const unmuted = await untilTone(farHears, PAGE_HZ, 'the far end after unmute');
+      console.log(`unmuted: far end hears ${JSON.stringify(unmuted)}`);
+
+      await page.getByTestId('hangup').click();
+      await waitFor(async () => /^Call ended/.test(await page.getByTestId('status').textContent()), 10_000, {
+        what: 'the call to end',
+      });
+    }, server);
+  });
+});
+
+describe('a waiting caller hears the greeting and the hold music', () => {
+  let server;
+
+  before(async () => {
+    server = await startServer({ env: { PIPHONE_SANDBOX_SPEED: '1' } });
+  });
+
+  after(async () => {
+    await server?.stop();
+  });
+
+  test('above silence while greeted and while queued (no browser)', async () => {
+    const CALLER_HZ = 500;
+    const {
+      calls: [{ call_sid: sid }],
+    } = await server.sandbox('POST', '/sandbox/call-in', { from: '+15551230001', voice: { tone_hz: CALLER_HZ } });
+    const view = () => server.sandbox('GET', `/sandbox/calls/${sid}`);
+
+    // The greeting (<Say>) first: what the caller hears is loud, and is not their own voice.
+    const greeting = await waitFor(async () => {
+      const call = await view();
+      return eventsOf(call, 'say').length && call.audio.heard.level_dbfs > SILENCE_DBFS ? call.audio.heard : null;
+    }, 10_000, { what: 'the caller to hear the greeting' });
+
+    // Then the queue's hold music (<Play> of piphone's hold sound), sampled for two seconds while queued.
+    await waitFor(async () => {
+      const call = await view();
+      return eventsOf(call, 'enqueued').length && eventsOf(call, 'play').length;
+    }, 15_000, { what: 'the caller to be queued with hold music playing' });
+    const levels = [];
+    for (let i = 0; i < 8; i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      const call = await view();
+      assert.equal(call.status, 'in-progress', 'still waiting');
+      levels.push(call.audio.heard.level_dbfs);
+    }
+    console.log(`greeting ${JSON.stringify(greeting)}; hold music levels ${levels.join(', ')} dBFS`);
+    assert.ok(greeting.dominant_hz !== CALLER_HZ, `the greeting is not the caller's own tone: ${JSON.stringify(greeting)}`);
+    assert.ok(
+      levels.every((l) => l > SILENCE_DBFS),
+      `the hold music is heard all along (above ${SILENCE_DBFS} dBFS): ${levels.join(', ')}`,
+    );
+  });
+});
