@@ -68,6 +68,54 @@ describe('an outgoing call carries sound both ways', () => {
       });
     }, server);
   });
+
+  test("the sandbox panel picks voices: the far end's is what the page hears, a simulated caller's is what it says", async () => {
+    await withScreenshot(page, 'listen-panel', async () => {
+      const PICKED_HZ = 1500;
+      const byTestId = (id) => page.getByTestId(id);
+      assert.equal(await byTestId('sandbox-far-number').inputValue(), FAR, 'the far-end form starts with the number to dial');
+      await byTestId('sandbox-far-voice').selectOption('tone');
+      await byTestId('sandbox-far-voice-value').fill(String(PICKED_HZ));
+      await byTestId('sandbox-far-set').click();
+      await waitFor(async () => (await byTestId('sandbox-far-result').textContent()) === `${FAR} answers saying a ${PICKED_HZ} Hz tone.`,
+        5_000, { what: 'the panel to confirm the far end\'s voice' }).catch(async (err) => {
+        err.message += `; the panel says: "${await byTestId('sandbox-far-result').textContent()}"`;
+        throw err;
+      });
+      await byTestId('call').click();
+      const onPage = await untilTone(() => pageHears(page), PICKED_HZ, 'the page', 15_000);
+      console.log(`far end picked in the panel: the page hears ${JSON.stringify(onPage)}`);
+      await byTestId('hangup').click();
+
+      // A simulated caller with speech, then one with a tone: what each says, as the sandbox measures it.
+      const CALLER_HZ = 620;
+      for (const [kind, value, from] of [['speech', 'Hello, I have a question about the show', '+15551230100'], ['tone', String(CALLER_HZ), '+15551230200']]) {
+        await byTestId('sandbox-voice').selectOption(kind);
+        await byTestId('sandbox-voice-value').fill(value);
+        await byTestId('sandbox-from').fill(from);
+        await byTestId('sandbox-count').fill('1');
+        await byTestId('sandbox-call-in').click();
+        await waitFor(async () => (await byTestId('sandbox-result').textContent()).startsWith(`Simulated 1 call from ${from}, saying`),
+          5_000, { what: `the panel to confirm the ${kind} caller` });
+      }
+      const { calls } = await server.sandbox('GET', '/sandbox/calls');
+      const said = async (from) => (await server.sandbox('GET', `/sandbox/calls/${calls.find((c) => c.from === from).call_sid}`)).audio.sent;
+      const speech = await waitFor(async () => {
+        const sent = await said('+15551230100');
+        return sent.level_dbfs > SILENCE_DBFS ? sent : null;
+      }, 5_000, { what: 'the speaking caller to say something' });
+      const tone = await untilTone(() => said('+15551230200'), CALLER_HZ, 'the tone caller (what it says)');
+      console.log(`panel callers say: speech ${JSON.stringify(speech)}, tone ${JSON.stringify(tone)}`);
+    }, server);
+  });
+
+  test('the panel refuses a tone outside the telephone band', async () => {
+    const res = await page.request.post(new URL('/api/sandbox/phones', server.url).href, {
+      data: { number: FAR, voice: { tone_hz: 20 } },
+    });
+    assert.equal(res.status(), 400, await res.text());
+    assert.match(await res.text(), /tone_hz must be within 50\.\.=3900/);
+  });
 });
 
 describe('a waiting caller hears the greeting and the hold music', () => {

@@ -93,6 +93,14 @@ impl ControlClient {
         serde_json::from_value(answer["calls"].clone()).context("no `calls` in the answer")
     }
 
+    /// The dialled number `number` answers and speaks with `voice` (see `Sandbox::answer_with_voice`).
+    pub async fn answer_with_voice(&self, number: &str, voice: &Voice) -> anyhow::Result<()> {
+        let body = json!({ "number": number, "behaviour": "answer", "voice": voice });
+        self.send(reqwest::Method::POST, "/sandbox/phones", Some(body))
+            .await
+            .map(drop)
+    }
+
     /// The account's setup resources: TwiML Apps, the station number, API keys (see `Sandbox::setup`).
     pub async fn setup(&self) -> anyhow::Result<Value> {
         self.send(reqwest::Method::GET, "/sandbox/setup", None)

@@ -109,6 +109,14 @@ impl Sandbox {
             .collect()
     }
 
+    /// The dialled number `number` (E.164) answers after the usual ring and speaks with `voice`, from the next
+    /// call to it on: the page's sandbox panel sets a far end's voice this way (the control API's
+    /// `POST /sandbox/phones` also sets busy, no-answer and the ring time). Refuses a voice [`Voice::check`]
+    /// refuses.
+    pub fn answer_with_voice(&self, number: &str, voice: Voice) -> Result<(), String> {
+        control::answer_with_voice(self, number, voice)
+    }
+
     /// What the account's setup resources configure, for the sandbox panel: `{"applications":[{sid,
     /// friendly_name, voice_url, voice_method, voice_fallback_url, status_callback}], "numbers":[{sid,
     /// phone_number, voice_url, …, voice_application_sid}], "keys":[{sid, friendly_name}]}` (no secrets).
