@@ -13,6 +13,14 @@ const PAGE_HZ = 1000;
 const FAR_HZ = 700;
 const FAR = '+15551234567';
 
+/** Hangs up the page's call; resolves once the page says it ended. */
+async function hangUp(page) {
+  await page.getByTestId('hangup').click();
+  await waitFor(async () => /^Call ended/.test(await page.getByTestId('status').textContent()), 10_000, {
+    what: 'the call to end',
+  });
+}
+
 const eventsOf = (call, kind) => (call?.events ?? []).filter((e) => e.kind === kind);
 
 describe('an outgoing call carries sound both ways', () => {
@@ -21,7 +29,10 @@ describe('an outgoing call carries sound both ways', () => {
   let page;
 
   before(async () => {
-    server = await startServer({ env: { PIPHONE_SANDBOX_SPEED: '1', PIPHONE_DEFAULT_NUMBER: FAR } });
+    // Calls to the station ring the page (the incoming call below).
+    server = await startServer({
+      env: { PIPHONE_SANDBOX_SPEED: '1', PIPHONE_DEFAULT_NUMBER: FAR, PIPHONE_INCOMING_MODE: 'ring' },
+    });
     browser = await toneBrowser(PAGE_HZ);
     const context = await newContext(browser);
     await tapCalls(context);
@@ -62,10 +73,22 @@ describe('an outgoing call carries sound both ways', () => {
       const unmuted = await untilTone(farHears, PAGE_HZ, 'the far end after unmute');
       console.log(`unmuted: far end hears ${JSON.stringify(unmuted)}`);
 
-      await page.getByTestId('hangup').click();
-      await waitFor(async () => /^Call ended/.test(await page.getByTestId('status').textContent()), 10_000, {
-        what: 'the call to end',
-      });
+      await hangUp(page);
+    }, server);
+  });
+
+  test('an incoming call: the page hears the caller, the caller hears the page', async () => {
+    await withScreenshot(page, 'listen-incoming', async () => {
+      const CALLER_HZ = 850;
+      const {
+        calls: [{ call_sid: caller }],
+      } = await server.sandbox('POST', '/sandbox/call-in', { from: '+15551230001', voice: { tone_hz: CALLER_HZ } });
+      await waitFor(() => page.getByTestId('incoming').isVisible(), 15_000, { what: 'the incoming-call banner' });
+      await page.getByTestId('incoming-accept').click();
+      const onPage = await untilTone(() => pageHears(page), CALLER_HZ, 'the page');
+      const onCaller = await untilTone(() => heardBy(server, caller), PAGE_HZ, 'the caller');
+      console.log(`incoming: page hears ${JSON.stringify(onPage)}; caller hears ${JSON.stringify(onCaller)}`);
+      await hangUp(page);
     }, server);
   });
 
@@ -85,7 +108,7 @@ describe('an outgoing call carries sound both ways', () => {
       await byTestId('call').click();
       const onPage = await untilTone(() => pageHears(page), PICKED_HZ, 'the page', 15_000);
       console.log(`far end picked in the panel: the page hears ${JSON.stringify(onPage)}`);
-      await byTestId('hangup').click();
+      await hangUp(page);
 
       // A simulated caller with speech, then one with a tone: what each says, as the sandbox measures it.
       const CALLER_HZ = 620;

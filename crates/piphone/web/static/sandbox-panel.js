@@ -9,7 +9,7 @@ export function setupSandboxPanel() {
   const form = document.getElementById('sandbox-form');
   const result = document.getElementById('sandbox-result');
   panel.hidden = false;
-  wireVoicePicker(form);
+  addVoicePicker(form, 'sandbox-voice', { each: true });
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     const from = form.elements.from.value.trim();
@@ -34,7 +34,7 @@ export function setupSandboxPanel() {
 
 /** The phone page's "Who answers a number you dial": the far end of a number speaks with the picked voice. */
 function setupFarEnd(form, result) {
-  wireVoicePicker(form);
+  addVoicePicker(form, 'sandbox-far-voice', { each: false });
   const dialled = document.getElementById('number');
   if (dialled && !form.elements.number.value) form.elements.number.value = dialled.value;
   form.addEventListener('submit', async (event) => {
@@ -54,12 +54,29 @@ function setupFarEnd(form, result) {
 }
 
 /**
- * A voice picker: the form's `voice` select (`""` each caller their own tone, `tone`, `speech`) and its `voiceValue`
- * input, which becomes a number field in Hz for a tone and a text field for speech (hidden for the default).
+ * Adds a voice picker before the submit button of `form`: a `voice` select (`tone`, `speech`, and with `each` a
+ * first `""`: each caller their own tone, the sandbox's default) and a `voiceValue` input, a number field in Hz for
+ * a tone and a text field for speech (hidden for the default). `id` names the select (`data-testid` too) and,
+ * suffixed `-value`, the input.
  */
-function wireVoicePicker(form) {
-  const kind = form.elements.voice;
-  const value = form.elements.voiceValue;
+function addVoicePicker(form, id, { each }) {
+  const label = document.createElement('label');
+  label.htmlFor = id;
+  label.textContent = 'Voice';
+  const kind = document.createElement('select');
+  kind.id = id;
+  kind.name = 'voice';
+  kind.dataset.testid = id;
+  const choices = [['tone', 'Tone'], ['speech', 'Speech']];
+  if (each) choices.unshift(['', 'Each their own tone']);
+  for (const [value, text] of choices) kind.append(new Option(text, value));
+  const value = document.createElement('input');
+  value.id = `${id}-value`;
+  value.name = 'voiceValue';
+  value.dataset.testid = `${id}-value`;
+  value.setAttribute('aria-label', 'Voice: tone in Hz, or words to say');
+  form.querySelector('[type="submit"]').before(label, kind, value);
+
   const show = () => {
     const tone = kind.value === 'tone';
     value.hidden = kind.value === '';
@@ -67,7 +84,7 @@ function wireVoicePicker(form) {
     value.type = tone ? 'number' : 'text';
     value.min = tone ? '50' : '';
     value.max = tone ? '3900' : '';
-    value.placeholder = tone ? 'Hz, e.g. 440' : 'e.g. Hello, I have a question';
+    value.placeholder = tone ? 'Hz' : 'Words to say';
     if (tone && !Number(value.value)) value.value = '440';
   };
   kind.addEventListener('change', () => {
