@@ -51,13 +51,8 @@ impl ControlClient {
         &self.base
     }
 
-    /// Asks the sandbox to place `count` calls from consecutive numbers starting at `from`; returns their
-    /// CallSids.
-    pub async fn call_in(&self, from: &str, count: u32) -> anyhow::Result<Vec<String>> {
-        self.call_in_with_voice(from, count, None).await
-    }
-
-    /// [`ControlClient::call_in`] with every caller speaking with `voice` (by default each gets its own tone).
+    /// Asks the sandbox to place `count` calls from consecutive numbers starting at `from`, every caller
+    /// speaking with `voice` (by default each gets its own tone); returns their CallSids.
     pub async fn call_in_with_voice(
         &self,
         from: &str,

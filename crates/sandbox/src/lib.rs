@@ -96,13 +96,9 @@ impl Sandbox {
     }
 
     /// Simulated listeners phone the station number: `count` calls from consecutive numbers starting at
-    /// `from`. Returns their CallSids. (The page's sandbox panel uses this through the app's session-checked
-    /// `/api/sandbox/call-in`; the CLI and tests use the control API.)
-    pub fn call_in(&self, from: &str, count: u32) -> Vec<String> {
-        self.call_in_with_voice(from, count, None)
-    }
-
-    /// [`Sandbox::call_in`] with every caller speaking with `voice` (by default each gets its own tone).
+    /// `from`, every caller speaking with `voice` (by default each gets its own tone). Returns their CallSids.
+    /// (The page's sandbox panel uses this through the app's session-checked `/api/sandbox/call-in`; the CLI and
+    /// tests use the control API.)
     pub fn call_in_with_voice(&self, from: &str, count: u32, voice: Option<&Voice>) -> Vec<String> {
         (0..count)
             .map(|n| self.engine.call_in(&control::nth_number(from, n), voice))

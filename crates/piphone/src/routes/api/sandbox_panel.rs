@@ -1,7 +1,8 @@
 //! The sandbox panel on the pages: `POST /api/sandbox/call-in` makes simulated listeners call the station (with
 //! the voice a person picked: `{"tone_hz": N}` or `{"speech": "…"}`, by default each caller its own tone),
-//! `POST /api/sandbox/phones` picks the voice of a dialled number's far end, `GET /api/sandbox/setup` shows what the sandbox's Twilio account is configured with (TwiML Apps and their
-//! Voice URLs, the station number's voice webhook, API key SIDs and names; never a secret).
+//! `POST /api/sandbox/phones` picks the voice of a dialled number's far end, `GET /api/sandbox/setup` shows what
+//! the sandbox's Twilio account is configured with (TwiML Apps and their Voice URLs, the station number's voice
+//! webhook, API key SIDs and names; never a secret).
 //! Sandbox mode only (404 otherwise); call-in and setup for hosts and admins, a far end's voice for anyone who
 //! may use the phone.
 
