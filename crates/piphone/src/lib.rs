@@ -12,6 +12,7 @@ pub mod domain;
 pub mod error;
 pub mod fsutil;
 pub mod kiosk;
+pub mod media;
 pub mod routes;
 pub mod server;
 pub mod settings;

@@ -118,6 +118,7 @@ impl Application {
             rest,
             callin,
             kiosk,
+            streams: crate::media::streams::StreamHub::new(),
             sandbox: sandbox.clone(),
         });
         let mut router = crate::routes::router(state.clone());

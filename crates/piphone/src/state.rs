@@ -51,6 +51,8 @@ pub struct AppStateInner {
     pub callin: Arc<QueueHub>,
     /// The relay between the command line and the kiosk page.
     pub kiosk: Arc<crate::kiosk::KioskHub>,
+    /// Media Streams arriving at `/voice/stream`, routed to the hybrid's lines or the stream-engine phone.
+    pub streams: crate::media::streams::StreamHub,
     /// The sandbox, in sandbox mode only.
     pub sandbox: Option<SandboxLink>,
 }

@@ -37,6 +37,7 @@ pub const WEBHOOK_ROUTES: &[&str] = &[
     "/voice/screen-ended",
     "/voice/screened",
     "/voice/picked",
+    "/voice/stream",
 ];
 
 /// Longest a webhook request (headers, body and answer) may take.
