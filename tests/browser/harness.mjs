@@ -3,7 +3,8 @@
 // startServer()  spawns the real `piphone serve` binary on 127.0.0.1:0 with a fresh data directory (sandbox mode);
 //                its restart() stops and starts it again on the same data directory and port.
 // launchBrowser() starts the system Chromium through playwright-core; newContext() trusts the self-signed cert
-// and grants the (fake) microphone. login(), waitFor() and withScreenshot() keep tests short and readable.
+// and grants the (fake) microphone. login(), loginAsNewUser(), waitFor() and withScreenshot() keep tests short and
+// readable.
 
 import { spawn } from 'node:child_process';
 import http from 'node:http';
@@ -220,6 +221,17 @@ export async function login(page, server, user = 'admin', pass = ADMIN_PASSWORD)
     page.waitForURL((u) => !u.pathname.startsWith('/login'), { timeout: 10_000 }),
     page.getByRole('button', { name: /sign in|log in/i }).click(),
   ]);
+}
+
+/** Logs in as the admin, adds the user `name` (`role`) through the admin page's API, then logs in as them. */
+export async function loginAsNewUser(page, server, name, password, role) {
+  await login(page, server);
+  const res = await page.request.post(new URL('/api/admin/users', server.url).href, {
+    data: { username: name, password, role },
+  });
+  if (res.status() !== 201) throw new Error(`adding the user ${name}: ${res.status()} ${await res.text()}`);
+  await page.context().clearCookies();
+  await login(page, server, name, password);
 }
 
 /** Save a full-page screenshot to test-results/<name>.png (or a given sub-path). Returns the file path. */

@@ -5,7 +5,7 @@
 // logged; the call log and /calls.csv list every call with its outcome; history and notes survive a restart.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser, login, newContext, screenshot, startServer, waitFor, withScreenshot } from './harness.mjs';
+import { launchBrowser, loginAsNewUser, newContext, screenshot, startServer, waitFor, withScreenshot } from './harness.mjs';
 
 const PASSWORD = 'password-for-tests-1';
 const FIRST = '+15551230001';
@@ -50,13 +50,7 @@ async function openConsole(name, role) {
   page.on('console', (msg) => {
     if (msg.type() === 'error' && /Content Security Policy|Refused to/.test(msg.text())) pageErrors.push(msg.text());
   });
-  await login(page, server);
-  const res = await page.request.post(new URL('/api/admin/users', server.url).href, {
-    data: { username: name, password: PASSWORD, role },
-  });
-  assert.equal(res.status(), 201, await res.text());
-  await context.clearCookies();
-  await login(page, server, name, PASSWORD);
+  await loginAsNewUser(page, server, name, PASSWORD, role);
   await page.goto(new URL('/console', server.url).href);
   return page;
 }

@@ -90,11 +90,31 @@ pub enum SandboxLink {
 }
 
 impl SandboxLink {
-    /// Simulated listeners phone the station: `count` calls from consecutive numbers starting at `from`.
-    pub async fn call_in(&self, from: &str, count: u32) -> anyhow::Result<Vec<String>> {
+    /// Simulated listeners phone the station: `count` calls from consecutive numbers starting at `from`, each
+    /// speaking with `voice` (by default each its own tone).
+    pub async fn call_in(
+        &self,
+        from: &str,
+        count: u32,
+        voice: Option<&sandbox::Voice>,
+    ) -> anyhow::Result<Vec<String>> {
         match self {
-            SandboxLink::InProcess(sandbox) => Ok(sandbox.call_in(from, count)),
-            SandboxLink::Process(control) => control.call_in(from, count).await,
+            SandboxLink::InProcess(sandbox) => Ok(sandbox.call_in_with_voice(from, count, voice)),
+            SandboxLink::Process(control) => control.call_in_with_voice(from, count, voice).await,
+        }
+    }
+
+    /// The dialled number `number` answers and speaks with `voice` from the next call to it on.
+    pub async fn answer_with_voice(
+        &self,
+        number: &str,
+        voice: &sandbox::Voice,
+    ) -> anyhow::Result<()> {
+        match self {
+            SandboxLink::InProcess(sandbox) => sandbox
+                .answer_with_voice(number, voice.clone())
+                .map_err(anyhow::Error::msg),
+            SandboxLink::Process(control) => control.answer_with_voice(number, voice).await,
         }
     }
 

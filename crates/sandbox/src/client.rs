@@ -51,13 +51,8 @@ impl ControlClient {
         &self.base
     }
 
-    /// Asks the sandbox to place `count` calls from consecutive numbers starting at `from`; returns their
-    /// CallSids.
-    pub async fn call_in(&self, from: &str, count: u32) -> anyhow::Result<Vec<String>> {
-        self.call_in_with_voice(from, count, None).await
-    }
-
-    /// [`ControlClient::call_in`] with every caller speaking with `voice` (by default each gets its own tone).
+    /// Asks the sandbox to place `count` calls from consecutive numbers starting at `from`, every caller
+    /// speaking with `voice` (by default each gets its own tone); returns their CallSids.
     pub async fn call_in_with_voice(
         &self,
         from: &str,
@@ -91,6 +86,14 @@ impl ControlClient {
             .send(reqwest::Method::POST, "/sandbox/call-in", Some(body))
             .await?;
         serde_json::from_value(answer["calls"].clone()).context("no `calls` in the answer")
+    }
+
+    /// The dialled number `number` answers and speaks with `voice` (see `Sandbox::answer_with_voice`).
+    pub async fn answer_with_voice(&self, number: &str, voice: &Voice) -> anyhow::Result<()> {
+        let body = json!({ "number": number, "behaviour": "answer", "voice": voice });
+        self.send(reqwest::Method::POST, "/sandbox/phones", Some(body))
+            .await
+            .map(drop)
     }
 
     /// The account's setup resources: TwiML Apps, the station number, API keys (see `Sandbox::setup`).

@@ -96,17 +96,21 @@ impl Sandbox {
     }
 
     /// Simulated listeners phone the station number: `count` calls from consecutive numbers starting at
-    /// `from`. Returns their CallSids. (The page's sandbox panel uses this through the app's session-checked
-    /// `/api/sandbox/call-in`; the CLI and tests use the control API.)
-    pub fn call_in(&self, from: &str, count: u32) -> Vec<String> {
-        self.call_in_with_voice(from, count, None)
-    }
-
-    /// [`Sandbox::call_in`] with every caller speaking with `voice` (by default each gets its own tone).
+    /// `from`, every caller speaking with `voice` (by default each gets its own tone). Returns their CallSids.
+    /// (The page's sandbox panel uses this through the app's session-checked `/api/sandbox/call-in`; the CLI and
+    /// tests use the control API.)
     pub fn call_in_with_voice(&self, from: &str, count: u32, voice: Option<&Voice>) -> Vec<String> {
         (0..count)
             .map(|n| self.engine.call_in(&control::nth_number(from, n), voice))
             .collect()
+    }
+
+    /// The dialled number `number` (E.164) answers after the usual ring and speaks with `voice`, from the next
+    /// call to it on: the page's sandbox panel sets a far end's voice this way (the control API's
+    /// `POST /sandbox/phones` also sets busy, no-answer and the ring time). Refuses a voice [`Voice::check`]
+    /// refuses.
+    pub fn answer_with_voice(&self, number: &str, voice: Voice) -> Result<(), String> {
+        control::answer_with_voice(self, number, voice)
     }
 
     /// What the account's setup resources configure, for the sandbox panel: `{"applications":[{sid,

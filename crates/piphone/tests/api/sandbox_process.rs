@@ -1,5 +1,6 @@
 //! The sandbox as its own process: `piphone sandbox serve` keeps "Twilio" (its calls and queues) while piphone
 //! is killed with SIGKILL and restarted on the same address; the waiting caller is still waiting, and shown again.
+//! The page's sandbox panel reaches it through the control API (voices picked for a call-in and a far end).
 
 use std::io::BufRead;
 use std::path::Path;
@@ -140,4 +141,119 @@ async fn a_waiting_caller_survives_a_killed_piphone() {
     let call = sandbox_call(&client, &sandbox_url, &creds, &sid).await;
     assert_eq!(call["status"], "in-progress", "{call}");
     assert!(call["queue"].is_string(), "still queued: {call}");
+}
+
+/// What `sent` (what the party says) of leg `sid` shows once its dominant frequency is `hz` (within 25 Hz);
+/// panics with the last view after 10 s.
+async fn until_saying(
+    client: &reqwest::Client,
+    sandbox: &str,
+    creds: &sandbox::Credentials,
+    sid: &str,
+    hz: f64,
+) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let call = sandbox_call(client, sandbox, creds, sid).await;
+        let sent = &call["audio"]["sent"];
+        if sent["dominant_hz"]
+            .as_f64()
+            .is_some_and(|f| (f - hz).abs() <= 25.0)
+        {
+            return sent.clone();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{sid} never said {hz} Hz: {call}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// The page's sandbox panel reaches a sandbox in its own process through the control API: a simulated caller
+/// says the voice picked for it, and a dialled number's far end the voice picked for that number.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_panels_voices_reach_the_sandbox_process() {
+    piphone::tls::install_crypto_provider();
+    let dir = tempfile::tempdir().unwrap();
+    let listen = format!("127.0.0.1:{}", free_port());
+    let base = format!("https://{listen}");
+    let client = process::client();
+    let (_sandbox, sandbox_url) = start_sandbox(dir.path(), &listen).await;
+    let creds = sandbox::Credentials::load(dir.path())
+        .unwrap()
+        .expect("the sandbox wrote its credentials");
+    let _piphone = start_piphone(dir.path(), &listen, &sandbox_url);
+    wait_healthy(&client, &base).await;
+    let cookie = login(&client, &base).await;
+    let panel = |path: &str, body: Value| {
+        client
+            .post(format!("{base}/api/sandbox/{path}"))
+            .header("cookie", &cookie)
+            .json(&body)
+    };
+
+    let placed = process::json(panel(
+        "call-in",
+        json!({ "from": "+15551230001", "voice": { "tone_hz": 700 } }),
+    ))
+    .await;
+    let caller = placed["calls"][0]["call_sid"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no call placed: {placed}"))
+        .to_owned();
+    until_saying(&client, &sandbox_url, &creds, &caller, 700.0).await;
+
+    let far = process::json(panel(
+        "phones",
+        json!({ "number": "+15551234567", "voice": { "tone_hz": 1200 } }),
+    ))
+    .await;
+    assert_eq!(
+        far,
+        json!({ "number": "+15551234567", "voice": { "tone_hz": 1200.0 } })
+    );
+    // A call that dials that number, as a browser's <Dial><Number> does: the party that answers says the tone.
+    // (Created by REST, whose own `To` is a different phone.)
+    let created = process::json(
+        client
+            .post(format!(
+                "{sandbox_url}/2010-04-01/Accounts/{}/Calls.json",
+                creds.account_sid
+            ))
+            .basic_auth(&creds.account_sid, Some(&creds.auth_token))
+            .form(&[
+                ("To", "+15551230008"),
+                ("From", "+15551230009"),
+                (
+                    "Twiml",
+                    "<Response><Dial><Number>+15551234567</Number></Dial></Response>",
+                ),
+            ]),
+    )
+    .await;
+    let parent = created["sid"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no call created: {created}"))
+        .to_owned();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let callee = loop {
+        let calls = process::json(
+            client
+                .get(format!("{sandbox_url}/sandbox/calls"))
+                .basic_auth(&creds.account_sid, Some(&creds.auth_token)),
+        )
+        .await;
+        let dialled = calls["calls"].as_array().and_then(|calls| {
+            calls
+                .iter()
+                .find(|c| c["parent_call_sid"] == parent.as_str() && c["to"] == "+15551234567")
+        });
+        if let Some(call) = dialled {
+            break call["call_sid"].as_str().unwrap().to_owned();
+        }
+        assert!(Instant::now() < deadline, "{parent} never dialled: {calls}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    until_saying(&client, &sandbox_url, &creds, &callee, 1200.0).await;
 }

@@ -241,8 +241,17 @@ async fn set_phone(
     State(sb): State<Sandbox>,
     Body(req): Body<PhoneReq>,
 ) -> Response {
-    if let Some(Err(e)) = req.voice.as_ref().map(Voice::check) {
-        return refusal(StatusCode::BAD_REQUEST, e);
+    match put_phone(&sb, req) {
+        Ok(answer) => Json(answer).into_response(),
+        Err(e) => refusal(StatusCode::BAD_REQUEST, e),
+    }
+}
+
+/// Sets how the dialled number `req.number` behaves from the next call to it on; the setting as JSON, or why a
+/// voice is refused (see [`Voice::check`]).
+fn put_phone(sb: &Sandbox, req: PhoneReq) -> Result<Value, String> {
+    if let Some(voice) = &req.voice {
+        voice.check()?;
     }
     let ring_ms = req.ring_ms.unwrap_or(super::engine::DEFAULT_RING_MS);
     let answer = json!({ "number": req.number, "behaviour": req.behaviour, "ring_ms": ring_ms, "voice": req.voice });
@@ -254,7 +263,18 @@ async fn set_phone(
             voice: req.voice,
         },
     );
-    Json(answer).into_response()
+    Ok(answer)
+}
+
+/// The dialled number `number` answers after the usual ring and speaks with `voice` (the panel's far-end voice).
+pub(crate) fn answer_with_voice(sb: &Sandbox, number: &str, voice: Voice) -> Result<(), String> {
+    let req = PhoneReq {
+        number: number.to_owned(),
+        behaviour: Behaviour::Answer,
+        ring_ms: None,
+        voice: Some(voice),
+    };
+    put_phone(sb, req).map(drop)
 }
 
 #[cfg(test)]

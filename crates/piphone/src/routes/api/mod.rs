@@ -68,5 +68,6 @@ pub fn router() -> Router<AppState> {
         .route("/api/admin/users/{name}", post(admin::update_user))
         .route("/api/admin/refusals", get(admin::refusals))
         .route("/api/sandbox/call-in", post(sandbox_panel::call_in))
+        .route("/api/sandbox/phones", post(sandbox_panel::far_end))
         .route("/api/sandbox/setup", get(sandbox_panel::setup))
 }
