@@ -116,6 +116,9 @@ pub const KNOWN: &[Name] = &[
     setting("PIPHONE_KIOSK_HEADLESS", "kiosk_headless"),
     setting("PIPHONE_KIOSK_AUDIO_INPUT", "kiosk_audio_input"),
     setting("PIPHONE_KIOSK_AUDIO_OUTPUT", "kiosk_audio_output"),
+    setting("PIPHONE_KIOSK_ENGINE", "kiosk_engine"),
+    setting("PIPHONE_PHONE_CAPTURE", "phone_capture"),
+    setting("PIPHONE_PHONE_PLAYBACK", "phone_playback"),
 ];
 
 /// The setting an environment variable names (its `PIPHONE_…` or its Twilio name).
