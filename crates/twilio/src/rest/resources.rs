@@ -66,15 +66,15 @@ impl CallUpdate {
     }
 }
 
-/// A call to place (`POST …/Calls.json`): it rings `to` from `from`, and once answered runs `twiml`.
+/// A call to place (`POST …/Calls.json`): it rings `to` from `from`, and once answered runs the TwiML at `url`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewCall {
     /// The number (E.164) or `client:<identity>` to ring.
     pub to: String,
     /// The caller ID: a number of the account (or a verified caller ID).
     pub from: String,
-    /// The TwiML to run once answered (at most 4,000 characters).
-    pub twiml: String,
+    /// Where Twilio fetches (POST) the TwiML to run once the call is answered.
+    pub url: String,
     /// Where Twilio posts progress, and which events (`initiated`, `ringing`, `answered`, `completed`).
     pub status_callback: Option<(String, Vec<&'static str>)>,
     /// Seconds to let it ring (Twilio's default 60).
@@ -86,7 +86,8 @@ impl NewCall {
         let mut form: Form = vec![
             ("To", self.to.clone()),
             ("From", self.from.clone()),
-            ("Twiml", self.twiml.clone()),
+            ("Url", self.url.clone()),
+            ("Method", "POST".into()),
         ];
         if let Some((url, events)) = &self.status_callback {
             form.push(("StatusCallback", url.clone()));

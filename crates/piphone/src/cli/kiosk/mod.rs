@@ -156,6 +156,9 @@ pub fn describe(status: &Status) -> String {
             if let Some(from) = &p.incoming_from {
                 out.push_str(&format!("incoming call from: {from}\n"));
             }
+            if let Some(digits) = &p.far_end_digits {
+                out.push_str(&format!("far end pressed: {digits}\n"));
+            }
             let or_default = |v: &Option<String>| v.clone().unwrap_or_else(|| "default".into());
             out.push_str(&format!("microphone: {}\n", or_default(&p.microphone)));
             out.push_str(&format!("speaker: {}\n", or_default(&p.speaker)));

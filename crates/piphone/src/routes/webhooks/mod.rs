@@ -9,6 +9,7 @@
 mod callin;
 mod form;
 mod host_line;
+mod phone;
 mod screening;
 mod voice;
 
@@ -42,6 +43,9 @@ pub fn router() -> Router<AppState> {
         .route("/voice/screen-ended", post(screening::screen_ended))
         .route("/voice/screened", post(screening::enqueue_screened))
         .route("/voice/picked", post(screening::enqueue_picked))
+        .route(crate::phone::ANSWERED_PATH, post(phone::answered))
+        .route(crate::phone::STATUS_PATH, post(phone::status))
+        .route(crate::phone::WAIT_PATH, post(phone::ring_wait))
         // Twilio waits 15 s for TwiML; a request still incomplete after WEBHOOK_TIMEOUT is a stalled or hostile
         // client, not Twilio. (Only here: SSE and WebSocket routes must not time out.)
         .route_layer(TimeoutLayer::with_status_code(
