@@ -11,6 +11,7 @@ mod doctor;
 mod faults;
 mod helpers;
 mod kiosk;
+mod phone;
 mod login;
 mod process;
 mod props;
