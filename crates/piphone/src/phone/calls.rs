@@ -281,13 +281,14 @@ impl Phone {
     /// Answers the ringing incoming call: its TwiML becomes `<Connect><Stream>` to this phone.
     pub(super) async fn pick_up(&self) {
         let Some(call) = self.lock().call.clone().filter(|c| c.incoming) else { return };
-        self.order(Order::Ring(false));
+        // The speaker rings on until the stream arrives (one session: no gap in the speaker's audio).
         self.set("connecting", format!("Connecting to {}…", call.label));
         let twiml = self.connect_twiml(&call.key).to_xml();
         match self.deps.rest.update_call(&call.key, &CallUpdate::Twiml(twiml)).await {
             Ok(_) => call_log::ended(&self.deps.store, &call.key, "answered", None).await,
             Err(e) => {
                 tracing::warn!(call_sid = %call.key, error = %e, "phone: answering failed");
+                self.order(Order::Ring(false));
                 self.deps.streams.forget(&call.key);
                 self.set("ended", format!("Call ended — {} hung up", call.label));
             }
