@@ -145,6 +145,9 @@ async fn run(mut p: Progress, mut rx: UnboundedReceiver<Signal>) {
         Rung::Answered(party) => party,
         Rung::Ended(status, by) => return p.end(status, &by),
     };
+    if matches!(party, Party::Phone) {
+        engine.phone_voice(&sid, &p.call.to);
+    }
     engine.update(&sid, |c| {
         c.party = party;
         c.set_status("in-progress");
