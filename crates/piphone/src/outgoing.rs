@@ -98,6 +98,10 @@ async fn refused_logged(
         tracing::error!(error = %e, "could not record a refused call");
     }
     let call = NewCall::now(key, CallKind::Outgoing, to.trim(), "refused");
-    call_log::started(d.store, call.detail(reason).username(&user.username).ended()).await;
+    call_log::started(
+        d.store,
+        call.detail(reason).username(&user.username).ended(),
+    )
+    .await;
     Verdict::Refused(sentence)
 }

@@ -113,17 +113,15 @@ impl Application {
         let phone = match settings.kiosk.engine {
             KioskEngine::Chromium => None,
             KioskEngine::Stream => Some(
-                stream_phone(
-                    phone::Deps {
-                        settings: Arc::clone(&settings),
-                        store: store.clone(),
-                        policy: Arc::clone(&policy),
-                        rest: rest.clone(),
-                        public_url: public_url.clone(),
-                        caller_id: caller_id.clone(),
-                        streams: streams.clone(),
-                    },
-                )
+                stream_phone(phone::Deps {
+                    settings: Arc::clone(&settings),
+                    store: store.clone(),
+                    policy: Arc::clone(&policy),
+                    rest: rest.clone(),
+                    public_url: public_url.clone(),
+                    caller_id: caller_id.clone(),
+                    streams: streams.clone(),
+                })
                 .await?,
             ),
         };

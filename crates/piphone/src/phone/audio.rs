@@ -178,7 +178,12 @@ async fn talk(
     let mut capture = Capture::open(&devices.capture, 1).await?;
     let mut playback = Playback::open(&devices.playback, 1).await?;
     while session.live() {
-        let mic = capture.next().await?.into_iter().next().unwrap_or(Frame::SILENCE);
+        let mic = capture
+            .next()
+            .await?
+            .into_iter()
+            .next()
+            .unwrap_or(Frame::SILENCE);
         while let Ok(order) = orders.try_recv() {
             session.apply(order);
         }

@@ -40,7 +40,11 @@ impl Phone {
     }
 
     /// Checks and places an outgoing call to `number`; `Err` with the sentence when it was not placed.
-    pub(super) async fn place(&self, number: &str, timeout: std::time::Duration) -> Result<(), String> {
+    pub(super) async fn place(
+        &self,
+        number: &str,
+        timeout: std::time::Duration,
+    ) -> Result<(), String> {
         let d = &self.deps;
         let name = d.settings.kiosk.user.to_string();
         let user = match d.store.user_by_name(&name).await {
@@ -104,6 +108,12 @@ impl Phone {
         }
     }
 
+    /// The other party of the current call, as shown.
+    fn label(&self) -> String {
+        let inner = self.lock();
+        inner.call.as_ref().map(|c| c.label.clone()).unwrap_or_default()
+    }
+
     /// Frees the dial-log slot of call `key` once.
     async fn release(&self, key: &str) {
         let held = {
@@ -133,7 +143,10 @@ impl Phone {
     /// `/voice/phone/answered?call=…`: the far end answered; the call streams to this phone.
     pub fn answered_twiml(&self, key: &str, call_sid: &str) -> VoiceResponse {
         if !self.is_current(key, call_sid) || !active(self.lock().state) {
-            tracing::warn!(call_sid, "phone: an answered call it no longer wants; hanging up");
+            tracing::warn!(
+                call_sid,
+                "phone: an answered call it no longer wants; hanging up"
+            );
             return VoiceResponse::new().hangup();
         }
         self.connect_twiml(call_sid)
@@ -141,21 +154,24 @@ impl Phone {
 
     fn connect_twiml(&self, call_sid: &str) -> VoiceResponse {
         let ticket = self.deps.streams.expect(call_sid, StreamOwner::Phone);
-        VoiceResponse::new().connect(ticket.connect_twiml(&self.deps.public_url, &StreamOwner::Phone))
+        VoiceResponse::new()
+            .connect(ticket.connect_twiml(&self.deps.public_url, &StreamOwner::Phone))
     }
 
     /// `/voice/phone/status?call=…`: Twilio's progress of an outgoing call.
     pub async fn progress(&self, key: &str, call_sid: &str, status: &str) {
         if !self.is_current(key, call_sid) {
             // An older call's late callback: only its dial-log slot matters.
-            if matches!(status, "completed" | "busy" | "no-answer" | "failed" | "canceled")
-                && let Err(e) = self.deps.store.log_ended(key).await
+            if matches!(
+                status,
+                "completed" | "busy" | "no-answer" | "failed" | "canceled"
+            ) && let Err(e) = self.deps.store.log_ended(key).await
             {
                 tracing::error!(error = %e, "could not record the end of a call");
             }
             return;
         }
-        let label = self.lock().call.as_ref().map(|c| c.label.clone()).unwrap_or_default();
+        let label = self.label();
         match status {
             "ringing" if self.lock().state == "connecting" => {
                 self.set("ringing", format!("Ringing {label}…"));
@@ -199,7 +215,9 @@ impl Phone {
         let (sid, state) = {
             let mut inner = self.lock();
             let state = inner.state;
-            let Some(call) = inner.call.as_mut() else { return };
+            let Some(call) = inner.call.as_mut() else {
+                return;
+            };
             call.hung_up_here = true;
             (call.sid.clone(), state)
         };
@@ -207,8 +225,17 @@ impl Phone {
             self.set("ended", "Call ended — cancelled before it connected");
             return;
         };
-        let how = if state == "in-call" { EndStatus::Completed } else { EndStatus::Canceled };
-        if let Err(e) = self.deps.rest.update_call(&sid, &CallUpdate::End(how)).await {
+        let how = if state == "in-call" {
+            EndStatus::Completed
+        } else {
+            EndStatus::Canceled
+        };
+        if let Err(e) = self
+            .deps
+            .rest
+            .update_call(&sid, &CallUpdate::End(how))
+            .await
+        {
             tracing::warn!(call_sid = %sid, error = %e, "phone: ending the call failed");
         }
         // An incoming call has no status callback of ours: its end is the stream's.
@@ -253,7 +280,11 @@ impl Phone {
     }
 
     fn ring_twiml(&self, call_sid: &str) -> VoiceResponse {
-        let ringback = self.deps.public_url.join("/static/sounds/outgoing.wav").expect("a fixed path");
+        let ringback = self
+            .deps
+            .public_url
+            .join("/static/sounds/outgoing.wav")
+            .expect("a fixed path");
         VoiceResponse::new()
             .play(Play::new(ringback.as_str()).loop_count(2))
             .redirect(Redirect::new(self.url(WAIT_PATH, call_sid)))
@@ -266,13 +297,15 @@ impl Phone {
             self.ring_twiml(call_sid)
         } else {
             VoiceResponse::new()
-                .say(Say::new("Nobody is available to take your call right now. Goodbye."))
+                .say(Say::new(
+                    "Nobody is available to take your call right now. Goodbye.",
+                ))
                 .hangup()
         }
     }
 
     async fn missed(&self, call_sid: &str) {
-        let label = self.lock().call.as_ref().map(|c| c.label.clone()).unwrap_or_default();
+        let label = self.label();
         self.order(Order::Ring(false));
         self.set("ended", format!("Missed call from {label}"));
         call_log::ended(&self.deps.store, call_sid, "missed", Some("no-answer")).await;
@@ -280,11 +313,18 @@ impl Phone {
 
     /// Answers the ringing incoming call: its TwiML becomes `<Connect><Stream>` to this phone.
     pub(super) async fn pick_up(&self) {
-        let Some(call) = self.lock().call.clone().filter(|c| c.incoming) else { return };
+        let Some(call) = self.lock().call.clone().filter(|c| c.incoming) else {
+            return;
+        };
         // The speaker rings on until the stream arrives (one session: no gap in the speaker's audio).
         self.set("connecting", format!("Connecting to {}…", call.label));
         let twiml = self.connect_twiml(&call.key).to_xml();
-        match self.deps.rest.update_call(&call.key, &CallUpdate::Twiml(twiml)).await {
+        match self
+            .deps
+            .rest
+            .update_call(&call.key, &CallUpdate::Twiml(twiml))
+            .await
+        {
             Ok(_) => call_log::ended(&self.deps.store, &call.key, "answered", None).await,
             Err(e) => {
                 tracing::warn!(call_sid = %call.key, error = %e, "phone: answering failed");
@@ -297,7 +337,9 @@ impl Phone {
 
     /// Rejects the ringing incoming call.
     pub(super) async fn reject(&self) {
-        let Some(call) = self.lock().call.clone().filter(|c| c.incoming) else { return };
+        let Some(call) = self.lock().call.clone().filter(|c| c.incoming) else {
+            return;
+        };
         self.order(Order::Ring(false));
         self.set("ended", "Rejected the incoming call");
         let end = CallUpdate::End(EndStatus::Completed);
@@ -316,7 +358,7 @@ impl Phone {
 
     /// The call's stream is playing.
     pub(super) fn stream_started(&self) {
-        let label = self.lock().call.as_ref().map(|c| c.label.clone()).unwrap_or_default();
+        let label = self.label();
         if self.lock().state != "in-call" {
             self.set("in-call", format!("In call with {label}"));
         }

@@ -53,7 +53,9 @@ impl Phone {
         if let Err(sentence) = self.place(number, timeout).await {
             return failed(sentence, "ended");
         }
-        let settled = self.until(|i| i.state != "connecting" && i.state != "ringing", wait).await;
+        let settled = self
+            .until(|i| i.state != "connecting" && i.state != "ringing", wait)
+            .await;
         let (state, text) = self.state_now();
         match state {
             "in-call" => done(text, state),

@@ -37,6 +37,9 @@ pub const WEBHOOK_ROUTES: &[&str] = &[
     "/voice/screen-ended",
     "/voice/screened",
     "/voice/picked",
+    "/voice/phone/answered",
+    "/voice/phone/status",
+    "/voice/phone/wait",
 ];
 
 /// Longest a webhook request (headers, body and answer) may take.

@@ -93,7 +93,11 @@ impl NewCall {
             form.push(("StatusCallback", url.clone()));
             form.push(("StatusCallbackMethod", "POST".into()));
             // A repeated field, one value each (as twilio-python sends a list).
-            form.extend(events.iter().map(|e| ("StatusCallbackEvent", (*e).to_owned())));
+            form.extend(
+                events
+                    .iter()
+                    .map(|e| ("StatusCallbackEvent", (*e).to_owned())),
+            );
         }
         if let Some(t) = self.timeout_secs {
             form.push(("Timeout", t.to_string()));

@@ -3,8 +3,8 @@
 //! (part of the signed URL). Without the stream engine each answers `<Hangup/>`.
 
 use axum::extract::{Query, State};
-use axum::response::Response;
 use axum::response::IntoResponse;
+use axum::response::Response;
 use http::StatusCode;
 use serde::Deserialize;
 use twilio::twiml::VoiceResponse;

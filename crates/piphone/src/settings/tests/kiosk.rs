@@ -28,14 +28,19 @@ fn the_stream_engine_and_its_devices() {
     use crate::settings::KioskEngine;
     let k = KioskSettings::default();
     assert_eq!(
-        (k.engine, k.phone_capture.as_str(), k.phone_playback.as_str()),
+        (
+            k.engine,
+            k.phone_capture.as_str(),
+            k.phone_playback.as_str()
+        ),
         (KioskEngine::Chromium, "alsa:default", "alsa:default")
     );
     let env = env(&[
         ("PIPHONE_KIOSK_ENGINE", "stream"),
         ("PIPHONE_PHONE_CAPTURE", "file:/tmp/mic.wav"),
     ]);
-    let k = KioskSettings::from_sources(&mut sources(&env, "phone_playback = \"alsa:hw:1\"")).unwrap();
+    let k =
+        KioskSettings::from_sources(&mut sources(&env, "phone_playback = \"alsa:hw:1\"")).unwrap();
     assert_eq!(k.engine, KioskEngine::Stream);
     assert_eq!(k.phone_capture, "file:/tmp/mic.wav");
     assert_eq!(k.phone_playback, "alsa:hw:1");

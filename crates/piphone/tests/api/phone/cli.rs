@@ -22,7 +22,11 @@ async fn piphone(t: &PhoneTest, args: &[&str]) -> (i32, String, String) {
         .await
         .unwrap();
     let text = |b: &[u8]| String::from_utf8_lossy(b).trim().to_owned();
-    (out.status.code().unwrap_or(-1), text(&out.stdout), text(&out.stderr))
+    (
+        out.status.code().unwrap_or(-1),
+        text(&out.stdout),
+        text(&out.stderr),
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -42,9 +46,16 @@ async fn scripts_written_for_the_kiosk_keep_working() {
     ] {
         let (got, stdout, stderr) = piphone(&t, args).await;
         let said = if code == 0 { &stdout } else { &stderr };
-        assert_eq!((got, said.as_str()), (code, says), "piphone {args:?}: {stdout} {stderr}");
+        assert_eq!(
+            (got, said.as_str()),
+            (code, says),
+            "piphone {args:?}: {stdout} {stderr}"
+        );
     }
-    for (args, why) in [(&["call", "+4420"][..], "not a number"), (&["dtmf", "12x"], "not a key")] {
+    for (args, why) in [
+        (&["call", "+4420"][..], "not a number"),
+        (&["dtmf", "12x"], "not a key"),
+    ] {
         let (got, _, stderr) = piphone(&t, args).await;
         assert_eq!(got, 2, "{why}: bad input exits 2: {stderr}");
         assert!(stderr.starts_with("piphone: "), "{why}: {stderr}");
@@ -52,7 +63,10 @@ async fn scripts_written_for_the_kiosk_keep_working() {
     let (got, stdout, _) = piphone(&t, &["status"]).await;
     assert_eq!(got, 0);
     assert!(stdout.starts_with("kiosk: connected since "), "{stdout}");
-    assert!(stdout.contains("\nphone: ended — Call ended — you hung up\n"), "{stdout}");
+    assert!(
+        stdout.contains("\nphone: ended — Call ended — you hung up\n"),
+        "{stdout}"
+    );
     assert!(stdout.contains("microphone: file:"), "{stdout}");
     let (got, stdout, _) = piphone(&t, &["status", "--json"]).await;
     assert_eq!(got, 0);

@@ -101,13 +101,23 @@ impl PhoneTest {
     pub async fn far_end(&self, number: &str, behaviour: &str) {
         let body = json!({"number": number, "behaviour": behaviour, "ring_ms": 300,
                           "voice": {"tone_hz": FAR_HZ}});
-        self.sandbox(reqwest::Method::POST, "/sandbox/phones", body).await;
+        self.sandbox(reqwest::Method::POST, "/sandbox/phones", body)
+            .await;
     }
 
     /// The sandbox's view of call `sid`.
     pub async fn call(&self, sid: &str) -> Value {
         let path = format!("/sandbox/calls/{sid}");
         self.sandbox(reqwest::Method::GET, &path, Value::Null).await
+    }
+
+    /// Waits for sandbox call `sid` to be over.
+    pub async fn completed(&self, sid: &str) {
+        let over = eventually(10, || async {
+            (self.call(sid).await["status"] == "completed").then_some(())
+        })
+        .await;
+        assert!(over.is_some(), "not completed: {}", self.call(sid).await);
     }
 
     /// The newest sandbox call to or from `number`.
@@ -178,7 +188,8 @@ where
 
 /// Whether `hz` is within 5 % of `want`.
 pub fn near(hz: &Value, want: f64) -> bool {
-    hz.as_f64().is_some_and(|hz| (hz - want).abs() < want * 0.05)
+    hz.as_f64()
+        .is_some_and(|hz| (hz - want).abs() < want * 0.05)
 }
 
 /// The events of `kind` in a sandbox call view.

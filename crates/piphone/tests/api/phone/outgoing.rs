@@ -7,7 +7,7 @@ use piphone::cli::kiosk::client::Answer;
 use piphone::kiosk::messages::Command;
 use serde_json::json;
 
-use super::{CALLEE, FAR_HZ, MIC_HZ, PhoneTest, eventually, events, near, speaker_hz};
+use super::{CALLEE, FAR_HZ, MIC_HZ, PhoneTest, events, eventually, near, speaker_hz};
 
 fn call(number: &str) -> Command {
     Command::Call {
@@ -33,10 +33,18 @@ async fn a_call_carries_audio_and_keys_both_ways_and_hangs_up() {
         near(&c["audio"]["heard"]["dominant_hz"], MIC_HZ).then_some(c)
     })
     .await;
-    assert!(heard.is_some(), "the far end never heard {MIC_HZ} Hz: {}", t.call(&sid).await);
+    assert!(
+        heard.is_some(),
+        "the far end never heard {MIC_HZ} Hz: {}",
+        t.call(&sid).await
+    );
 
     // `piphone dtmf 42` reaches the far end as in-band digits, as an exchange hears them.
-    let sent = t.outcome(Command::Dtmf { digits: "42".into() }).await;
+    let sent = t
+        .outcome(Command::Dtmf {
+            digits: "42".into(),
+        })
+        .await;
     assert_eq!((sent.ok, sent.message.as_str()), (true, "sent 42"));
     let digits = eventually(10, || async {
         let c = t.call(&sid).await;
@@ -48,11 +56,16 @@ async fn a_call_carries_audio_and_keys_both_ways_and_hangs_up() {
         got.contains("42").then_some(got)
     })
     .await;
-    assert!(digits.is_some(), "no digits 42 heard: {}", t.call(&sid).await);
+    assert!(
+        digits.is_some(),
+        "no digits 42 heard: {}",
+        t.call(&sid).await
+    );
 
     // The far end pressing a key shows in `status`.
     let path = format!("/sandbox/calls/{sid}/digits");
-    t.sandbox(reqwest::Method::POST, &path, json!({"digits": "7"})).await;
+    t.sandbox(reqwest::Method::POST, &path, json!({"digits": "7"}))
+        .await;
     let pressed = eventually(10, || async {
         let s = t.status().await;
         (s.phone?.far_end_digits.as_deref() == Some("7")).then_some(())
@@ -63,16 +76,18 @@ async fn a_call_carries_audio_and_keys_both_ways_and_hangs_up() {
     assert!(text.contains("far end pressed: 7\n"), "{text}");
 
     let ended = t.outcome(Command::Hangup).await;
-    assert_eq!((ended.ok, ended.message.as_str()), (true, "Call ended — you hung up"));
-    let completed = eventually(10, || async {
-        (t.call(&sid).await["status"] == "completed").then_some(())
-    })
-    .await;
-    assert!(completed.is_some(), "{}", t.call(&sid).await);
+    assert_eq!(
+        (ended.ok, ended.message.as_str()),
+        (true, "Call ended — you hung up")
+    );
+    t.completed(&sid).await;
 
     // The speaker file holds the far end's voice (and was closed with the call).
     let hz = speaker_hz(&t.speaker(), 0.5);
-    assert!((hz - FAR_HZ).abs() < FAR_HZ * 0.05, "the speaker played {hz} Hz");
+    assert!(
+        (hz - FAR_HZ).abs() < FAR_HZ * 0.05,
+        "the speaker played {hz} Hz"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -80,11 +95,21 @@ async fn the_far_end_hanging_up_ends_the_call() {
     let t = PhoneTest::start(&[]).await;
     t.far_end(CALLEE, "answer").await;
     assert!(t.outcome(call(CALLEE)).await.ok);
-    let sid = t.call_with(CALLEE).await["call_sid"].as_str().unwrap().to_owned();
-    t.sandbox(reqwest::Method::POST, &format!("/sandbox/calls/{sid}/hangup"), json!({}))
-        .await;
+    let sid = t.call_with(CALLEE).await["call_sid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    t.sandbox(
+        reqwest::Method::POST,
+        &format!("/sandbox/calls/{sid}/hangup"),
+        json!({}),
+    )
+    .await;
     let s = t.phone_is("ended").await;
-    assert!(s.phone.unwrap().text.ends_with("hung up"), "the far end hung up");
+    assert!(
+        s.phone.unwrap().text.ends_with("hung up"),
+        "the far end hung up"
+    );
     let none = t.outcome(Command::Hangup).await;
     assert_eq!((none.ok, none.message.as_str()), (false, "not in a call"));
 }
@@ -99,7 +124,11 @@ async fn failures_have_the_kiosks_answers() {
     for (case, command, message) in [
         ("no call to hang up", Command::Hangup, "not in a call"),
         ("nothing to answer", Command::Answer, "no incoming call"),
-        ("no call for keys", Command::Dtmf { digits: "1".into() }, "not in a call"),
+        (
+            "no call for keys",
+            Command::Dtmf { digits: "1".into() },
+            "not in a call",
+        ),
         ("busy", call("+15551230003"), "Call ended — busy"),
         ("failed", call("+15551230005"), "Call failed"),
     ] {
@@ -107,16 +136,26 @@ async fn failures_have_the_kiosks_answers() {
         assert_eq!((o.ok, o.message.as_str()), (false, message), "case {case}");
     }
     // No answer within the command's timeout: hung up, as the page does.
-    let o = match t.control.command(&call("+15551230004"), Some(Duration::from_secs(4))).await {
+    let o = match t
+        .control
+        .command(&call("+15551230004"), Some(Duration::from_secs(4)))
+        .await
+    {
         Ok(Answer::Done(o)) => o,
         other => panic!("{other:?}"),
     };
-    assert_eq!((o.ok, o.message.as_str()), (false, "no answer within 4 s; hung up"));
+    assert_eq!(
+        (o.ok, o.message.as_str()),
+        (false, "no answer within 4 s; hung up")
+    );
     // The fourth call of the day: refused by the toll-fraud limit, logged for the admins.
     let o = t.outcome(call(CALLEE)).await;
     assert_eq!(
         (o.ok, o.message.as_str()),
-        (false, "Sorry, this account has reached its daily call limit.")
+        (
+            false,
+            "Sorry, this account has reached its daily call limit."
+        )
     );
     // Refused by the dial policy before the phone sees it: 400, as for the kiosk page.
     for (case, number) in [("not a number", "+4420"), ("premium", "+1 900 555 0199")] {
