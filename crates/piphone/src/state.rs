@@ -51,7 +51,7 @@ pub struct AppStateInner {
     pub callin: Arc<QueueHub>,
     /// The relay between the command line and the kiosk page.
     pub kiosk: Arc<crate::kiosk::KioskHub>,
-    /// Media Streams arriving at `/voice/stream`, handed to their owners.
+    /// Media Streams arriving at `/voice/stream`, routed to the hybrid's lines or the stream-engine phone.
     pub streams: crate::media::streams::StreamHub,
     /// The browserless phone, with `PIPHONE_KIOSK_ENGINE=stream` only (the kiosk's commands go to it instead of
     /// a kiosk page).

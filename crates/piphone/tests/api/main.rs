@@ -20,6 +20,7 @@ mod route_inventory;
 mod sandbox_process;
 mod sandbox_public_url;
 mod secrets;
+mod stream;
 mod token;
 mod twilio_setup;
 mod twilio_setup_sandbox;

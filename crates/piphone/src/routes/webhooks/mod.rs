@@ -3,7 +3,7 @@
 //! protocol crate (no hand-written XML, so no caller-controlled string can break it).
 //!
 //! [`voice`]: the browser phone's calls; [`callin`]: the station number and its queues; [`host_line`]: a host's
-//! browser taking callers; [`screening`]: a caller with a screener. Nothing here imports the browser's side
+//! browser taking callers; [`screening`]: a caller with a screener; [`stream`]: the Media Streams WebSocket. Nothing here imports the browser's side
 //! (`routes::api`), nor it this.
 
 mod callin;
@@ -11,11 +11,12 @@ mod form;
 mod host_line;
 mod phone;
 mod screening;
+mod stream;
 mod voice;
 
 use axum::Router;
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::{get, post};
 use http::StatusCode;
 use http::header::CONTENT_TYPE;
 use tower_http::timeout::TimeoutLayer;
@@ -28,8 +29,12 @@ use crate::domain::Role;
 use crate::state::AppState;
 use crate::store::User;
 
-/// Twilio's webhooks, each with [`WEBHOOK_TIMEOUT`].
+/// Twilio's webhooks, each with [`WEBHOOK_TIMEOUT`], and the Media Streams WebSocket (without: it lasts the call).
 pub fn router() -> Router<AppState> {
+    let stream = Router::new().route(
+        crate::media::streams::STREAM_PATH,
+        get(stream::media_stream),
+    );
     Router::new()
         .route("/voice", post(voice::dial_twiml))
         .route("/voice/incoming", post(callin::station_call))
@@ -52,6 +57,7 @@ pub fn router() -> Router<AppState> {
             StatusCode::REQUEST_TIMEOUT,
             WEBHOOK_TIMEOUT,
         ))
+        .merge(stream)
 }
 
 /// A TwiML document as an HTTP response.

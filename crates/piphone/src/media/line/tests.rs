@@ -1,0 +1,142 @@
+use audio::analyse::{dominant_hz, level_dbfs};
+use audio::tone::Sine;
+
+use super::*;
+
+/// Pushes `order` (frame numbers from a 1 kHz tone at −10 dBFS), pulling one frame after each push; returns
+/// the inlet and the levels of what came out.
+fn run(order: &[u64]) -> (Inlet, Vec<f64>) {
+    let frame = Sine::new(1000.0, -10.0).frame();
+    let mut inlet = Inlet::new();
+    let mut levels = Vec::new();
+    for &seq in order {
+        inlet.push(seq, frame);
+        levels.push(level_dbfs(&inlet.pull().0));
+    }
+    for _ in 0..10 {
+        levels.push(level_dbfs(&inlet.pull().0));
+    }
+    (inlet, levels)
+}
+
+/// Levels once playing started, before the tail runs dry: all near the tone's −10 dBFS.
+fn steady(levels: &[f64]) -> &[f64] {
+    let start = levels
+        .iter()
+        .position(|&l| l > -20.0)
+        .expect("sound came out");
+    &levels[start..levels.len() - 20]
+}
+
+#[test]
+fn frames_in_order_come_out_as_a_steady_tone_after_the_reorder_window() {
+    let order: Vec<u64> = (1..=200).collect();
+    let (inlet, levels) = run(&order);
+    let s = inlet.stats();
+    assert_eq!((s.late, s.lost, s.duplicates), (0, 0, 0), "{s:?}");
+    for (i, l) in steady(&levels).iter().enumerate() {
+        assert!((l + 10.0).abs() < 0.5, "frame {i}: {l:.1} dBFS");
+    }
+}
+
+#[test]
+fn reordered_frames_within_the_window_are_put_back_in_order() {
+    // Pairs swapped (2,1,4,3,…) and every tenth frame one frame later still.
+    let mut order: Vec<u64> = (1..=200).collect();
+    for pair in order.chunks_mut(2) {
+        pair.swap(0, 1);
+    }
+    for i in (10..190).step_by(10) {
+        order.swap(i, i + 1);
+    }
+    let (inlet, levels) = run(&order);
+    let s = inlet.stats();
+    assert_eq!((s.late, s.lost), (0, 0), "{s:?}");
+    assert!(steady(&levels).iter().all(|l| (l + 10.0).abs() < 0.5));
+}
+
+#[test]
+fn a_frame_later_than_the_window_is_dropped_and_its_turn_concealed() {
+    let mut order: Vec<u64> = (1..=100).filter(|&n| n != 50).collect();
+    let at = order.iter().position(|&n| n == 55).unwrap();
+    order.insert(at, 50);
+    let (inlet, levels) = run(&order);
+    let s = inlet.stats();
+    assert_eq!((s.late, s.lost), (1, 1), "{s:?}");
+    // The lost turn repeats the last frame, fading: no hole of silence in the tone.
+    assert!(steady(&levels).iter().all(|&l| l > -20.0), "{levels:?}");
+}
+
+#[test]
+fn lost_frames_are_concealed_then_silence() {
+    let order: Vec<u64> = (1..=50).chain(60..=120).collect();
+    let (inlet, levels) = run(&order);
+    let s = inlet.stats();
+    assert_eq!(s.lost, 9, "{s:?}");
+    assert!(
+        levels.iter().any(|&l| l < -60.0),
+        "a 180 ms gap goes silent after the fade"
+    );
+}
+
+#[test]
+fn duplicates_and_wild_numbers_neither_panic_nor_grow_the_delay() {
+    let frame = Sine::new(440.0, -10.0).frame();
+    let mut inlet = Inlet::new();
+    for seq in [1, 1, 2, u64::MAX, 3, 0, u64::MAX - 1, 5, 1_000_000] {
+        inlet.push(seq, frame);
+        inlet.pull();
+    }
+    for seq in 1_000_001..1_000_200 {
+        inlet.push(seq, frame);
+        inlet.pull();
+        assert!(inlet.stats().delay_ms <= 400.0, "{:?}", inlet.stats());
+    }
+    assert!(inlet.stats().duplicates >= 1);
+}
+
+/// An hour of a stream whose clock runs `drift` fast (e.g. 0.005 = +0.5 %) against the engine's, in virtual
+/// time; returns (min, max) delay in ms after the first minute, and the tone's frequency at the end.
+fn drift_hour(drift: f64) -> (f64, f64, f64) {
+    let mut tone = Sine::new(1000.0, -10.0);
+    let mut inlet = Inlet::new();
+    let ticks = 3600 * 50;
+    let producer_period = 1.0 / (1.0 + drift);
+    let (mut sent, mut lo, mut hi) = (0u64, f64::MAX, 0.0f64);
+    let mut tail = Vec::new();
+    for tick in 0..ticks {
+        while (sent as f64) * producer_period <= tick as f64 {
+            sent += 1;
+            inlet.push(sent, tone.frame());
+        }
+        let out = inlet.pull();
+        if tick > 50 * 60 {
+            let d = inlet.stats().delay_ms;
+            lo = lo.min(d);
+            hi = hi.max(d);
+        }
+        if tick >= ticks - 50 {
+            tail.extend_from_slice(&out.0);
+        }
+    }
+    let s = inlet.stats();
+    assert_eq!((s.starved, s.dropped), (0, 0), "drift {drift}: {s:?}");
+    (lo, hi, dominant_hz(&tail, 8000).unwrap())
+}
+
+#[test]
+fn an_hour_of_half_a_percent_drift_either_way_keeps_the_delay_bounded() {
+    let (max_lo, max_hi) = MEASURED_DELAY_MS;
+    for drift in [0.005, -0.005] {
+        let (lo, hi, hz) = drift_hour(drift);
+        eprintln!("drift {drift:+}: delay {lo:.1} … {hi:.1} ms, tone at {hz:.1} Hz");
+        assert!(
+            lo >= f64::from(max_lo) - 10.0 && hi <= f64::from(max_hi) + 10.0,
+            "drift {drift}: delay {lo:.1} … {hi:.1} ms"
+        );
+        assert!(
+            (hz - 1000.0 * (1.0 + drift)).abs() < 5.0,
+            "drift {drift}: {hz} Hz"
+        );
+    }
+}
