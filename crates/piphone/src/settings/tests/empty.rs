@@ -55,6 +55,9 @@ const SAMPLE: &[(&str, &str)] = &[
     ("kiosk_headless", "false"),
     ("kiosk_audio_input", "\"USB\""),
     ("kiosk_audio_output", "\"HDMI\""),
+    ("kiosk_engine", "\"stream\""),
+    ("phone_capture", "\"file:/tmp/mic.wav\""),
+    ("phone_playback", "\"alsa:hw:1\""),
 ];
 
 /// The settings (or the error) as text: everything, secrets aside, shows in `Debug`; secrets show set or not.
