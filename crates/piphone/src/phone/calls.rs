@@ -111,7 +111,11 @@ impl Phone {
     /// The other party of the current call, as shown.
     fn label(&self) -> String {
         let inner = self.lock();
-        inner.call.as_ref().map(|c| c.label.clone()).unwrap_or_default()
+        inner
+            .call
+            .as_ref()
+            .map(|c| c.label.clone())
+            .unwrap_or_default()
     }
 
     /// Frees the dial-log slot of call `key` once.

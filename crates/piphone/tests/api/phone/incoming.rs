@@ -61,12 +61,12 @@ async fn an_incoming_call_rings_and_answer_connects_audio_both_ways() {
     let ended = t.outcome(Command::Hangup).await;
     assert!(ended.ok, "{ended:?}");
     t.completed(&sid).await;
-    let ring = speaker_hz(&t.speaker(), 0.1);
+    let ring = speaker_hz(&t.speaker().await, 0.1);
     assert!(
         (430.0..=490.0).contains(&ring),
         "the speaker rang at {ring} Hz"
     );
-    let voice = speaker_hz(&t.speaker(), 2.2);
+    let voice = speaker_hz(&t.speaker().await, 2.2);
     assert!(
         (voice - FAR_HZ).abs() < FAR_HZ * 0.05,
         "then played the caller: {voice} Hz"

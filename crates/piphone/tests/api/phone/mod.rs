@@ -163,8 +163,20 @@ impl PhoneTest {
         s.unwrap_or_else(|| panic!("the phone never became {state}"))
     }
 
-    pub fn speaker(&self) -> PathBuf {
-        self.dir.path().join("speaker.wav")
+    /// The speaker's WAV, once the phone has stopped writing it (the call over, its size steady).
+    pub async fn speaker(&self) -> PathBuf {
+        let path = self.dir.path().join("speaker.wav");
+        let size = || std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+        let mut last = size();
+        for _ in 0..30 {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            let now = size();
+            if now == last && now > 44 {
+                break;
+            }
+            last = now;
+        }
+        path
     }
 }
 

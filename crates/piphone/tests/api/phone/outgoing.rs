@@ -83,7 +83,7 @@ async fn a_call_carries_audio_and_keys_both_ways_and_hangs_up() {
     t.completed(&sid).await;
 
     // The speaker file holds the far end's voice (and was closed with the call).
-    let hz = speaker_hz(&t.speaker(), 0.5);
+    let hz = speaker_hz(&t.speaker().await, 0.5);
     assert!(
         (hz - FAR_HZ).abs() < FAR_HZ * 0.05,
         "the speaker played {hz} Hz"
