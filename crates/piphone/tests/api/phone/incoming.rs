@@ -5,7 +5,7 @@ use piphone::domain::Role;
 use piphone::kiosk::messages::Command;
 use serde_json::json;
 
-use super::{FAR_HZ, LISTENER, MIC_HZ, PhoneTest, eventually, near, speaker_hz};
+use super::{FAR_HZ, LISTENER, PhoneTest, eventually, speaker_hz};
 
 /// A phone whose kiosk user is a host (only they are rung for station calls, as with the browser).
 async fn host_phone(extra: &[(&str, &str)]) -> PhoneTest {
@@ -48,15 +48,7 @@ async fn an_incoming_call_rings_and_answer_connects_audio_both_ways() {
     let answered = t.outcome(Command::Answer).await;
     assert!(answered.ok, "{answered:?}");
     assert!(answered.message.starts_with("In call with"), "{answered:?}");
-    let heard = eventually(10, || async {
-        near(&t.call(&sid).await["audio"]["heard"]["dominant_hz"], MIC_HZ).then_some(())
-    })
-    .await;
-    assert!(
-        heard.is_some(),
-        "the caller never heard the phone: {}",
-        t.call(&sid).await
-    );
+    t.far_end_hears_the_microphone(&sid).await;
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
     let ended = t.outcome(Command::Hangup).await;
     assert!(ended.ok, "{ended:?}");
@@ -89,15 +81,7 @@ async fn hangup_rejects_a_ringing_call_and_auto_answer_answers() {
     let sid = call_in(&auto).await;
     let s = auto.phone_is("in-call").await;
     assert!(s.auto_answer);
-    let heard = eventually(10, || async {
-        near(
-            &auto.call(&sid).await["audio"]["heard"]["dominant_hz"],
-            MIC_HZ,
-        )
-        .then_some(())
-    })
-    .await;
-    assert!(heard.is_some(), "{}", auto.call(&sid).await);
+    auto.far_end_hears_the_microphone(&sid).await;
     assert!(auto.outcome(Command::Hangup).await.ok);
 }
 

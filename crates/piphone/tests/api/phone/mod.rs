@@ -111,6 +111,23 @@ impl PhoneTest {
         self.sandbox(reqwest::Method::GET, &path, Value::Null).await
     }
 
+    /// Waits until the far end of sandbox call `sid` hears the phone's microphone (`MIC_HZ`).
+    pub async fn far_end_hears_the_microphone(&self, sid: &str) {
+        let heard = eventually(10, || async {
+            near(
+                &self.call(sid).await["audio"]["heard"]["dominant_hz"],
+                MIC_HZ,
+            )
+            .then_some(())
+        })
+        .await;
+        assert!(
+            heard.is_some(),
+            "never heard {MIC_HZ} Hz: {}",
+            self.call(sid).await
+        );
+    }
+
     /// Waits for sandbox call `sid` to be over.
     pub async fn completed(&self, sid: &str) {
         let over = eventually(10, || async {
