@@ -18,7 +18,7 @@ use url::Url;
 use crate::auth::{LoginLimiter, password};
 use crate::callin::QueueHub;
 use crate::domain::{DialPolicy, Role};
-use crate::media::device::DeviceSpec;
+use crate::hybrid::Hybrid;
 use crate::media::streams::StreamHub;
 use crate::phone::{self, Phone};
 use crate::settings::{IncomingMode, KioskEngine, Secret, Settings, TwilioSettings};
@@ -107,6 +107,20 @@ impl Application {
             .context("creating the local control secret")?;
         let kiosk = Arc::new(crate::kiosk::KioskHub::new(control));
 
+        if settings.hybrid.enabled() {
+            crate::hybrid::device(&settings.hybrid.capture).context("PIPHONE_HYBRID_CAPTURE")?;
+            crate::hybrid::device(&settings.hybrid.playback).context("PIPHONE_HYBRID_PLAYBACK")?;
+        }
+        let hybrid = settings.hybrid.enabled().then(|| {
+            Arc::new(Hybrid::new(
+                settings.hybrid.clone(),
+                callin.clone(),
+                store.clone(),
+                rest.clone(),
+                crate::state::webhook_url(&public_url, crate::hybrid::twiml::LINE_PATH),
+            ))
+        });
+
         let settings = Arc::new(settings);
         let policy = Arc::new(policy);
         let streams = StreamHub::new();
@@ -138,11 +152,15 @@ impl Application {
             presence: Arc::new(Presence::default()),
             rest,
             callin,
+            hybrid,
             kiosk,
             streams,
             phone,
             sandbox: sandbox.clone(),
         });
+        if let Some(hybrid) = &state.hybrid {
+            crate::hybrid::engine::spawn(hybrid.clone(), state.streams.clone());
+        }
         let mut router = crate::routes::router(state.clone());
         if let Some(SandboxLink::InProcess(sb)) = &sandbox {
             router = router.merge(sb.router());
@@ -203,13 +221,9 @@ enum RequestBudget {
 /// started.
 async fn stream_phone(deps: phone::Deps) -> anyhow::Result<Arc<Phone>> {
     let kiosk = &deps.settings.kiosk;
-    let device = |name: &str, raw: &str| -> anyhow::Result<DeviceSpec> {
-        raw.parse()
-            .map_err(|e| anyhow::anyhow!("{name}={raw:?}: {e} (use alsa:DEVICE or file:PATH)"))
-    };
     let devices = phone::Devices {
-        capture: device("PIPHONE_PHONE_CAPTURE", &kiosk.phone_capture)?,
-        playback: device("PIPHONE_PHONE_PLAYBACK", &kiosk.phone_playback)?,
+        capture: crate::hybrid::device(&kiosk.phone_capture).context("PIPHONE_PHONE_CAPTURE")?,
+        playback: crate::hybrid::device(&kiosk.phone_playback).context("PIPHONE_PHONE_PLAYBACK")?,
     };
     crate::kiosk::login_link::ensure_kiosk_user(&deps.store, kiosk.user.as_str()).await?;
     tracing::info!(capture = %kiosk.phone_capture, playback = %kiosk.phone_playback, "the stream phone is ready");

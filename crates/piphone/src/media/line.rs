@@ -12,6 +12,9 @@
 use audio::drift::DriftBuffer;
 use audio::jitter::JitterBuffer;
 use audio::{FRAME_MS, FRAME_SAMPLES, Frame};
+use tokio::sync::mpsc;
+
+use super::streams::StreamEvent;
 
 /// Frames a frame may come after a later one and still be played (the reorder window).
 pub const REORDER_FRAMES: u64 = 2;
@@ -24,7 +27,8 @@ const JITTER_CAPACITY: usize = 16;
 /// Frame numbers above this are garbage (Twilio's `chunk` counts 50 a second from 1) and ignored: the jitter
 /// buffer counts on from the numbers it is given.
 const MAX_SEQ: u64 = u64::MAX / 4;
-/// The delay range measured over a simulated hour at ±0.5 % drift, in ms (min, max), jitter window included.
+/// The delay range measured over a simulated hour at ±0.5 % drift with frames arriving evenly, in ms (min,
+/// max), reorder window included. With frames arriving three at a time every 60 ms it is 50 … 110 ms.
 pub const MEASURED_DELAY_MS: (u32, u32) = (70, 90);
 
 /// What an [`Inlet`] has done, for meters, logs and tests.
@@ -44,6 +48,17 @@ pub struct InletStats {
     pub starved: u64,
     /// Samples dropped because the drift buffer overflowed.
     pub dropped: u64,
+}
+
+/// What a stream said besides audio since the last [`Inlet::drain`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Drained {
+    /// Keys the caller pressed, in order.
+    pub keys: Vec<char>,
+    /// Marks of ours echoed back, in order.
+    pub marks: Vec<String>,
+    /// The stream ended: `Some(unexpected)` (a channel closed without a `Stop` counts as unexpected).
+    pub stop: Option<bool>,
 }
 
 /// See the module documentation.
@@ -90,6 +105,25 @@ impl Inlet {
             next += 1;
         }
         self.next = Some(next);
+    }
+
+    /// Takes every event waiting on a link's `events` without waiting: audio into the inlet, the rest returned.
+    /// Call once per engine tick, before [`Inlet::pull`].
+    pub fn drain(&mut self, events: &mut mpsc::Receiver<StreamEvent>) -> Drained {
+        let mut drained = Drained::default();
+        loop {
+            match events.try_recv() {
+                Ok(StreamEvent::Media { seq, frame }) => self.push(seq, frame),
+                Ok(StreamEvent::Dtmf(key)) => drained.keys.push(key),
+                Ok(StreamEvent::Mark(name)) => drained.marks.push(name),
+                Ok(StreamEvent::Stop { unexpected }) => drained.stop = Some(unexpected),
+                Err(mpsc::error::TryRecvError::Empty) => return drained,
+                Err(mpsc::error::TryRecvError::Disconnected) => {
+                    drained.stop.get_or_insert(true);
+                    return drained;
+                }
+            }
+        }
     }
 
     /// The frame for this tick of the engine's clock; silence (or a fading repeat) when nothing is there.

@@ -24,6 +24,20 @@ pub struct TestApp {
     dir: std::sync::Arc<tempfile::TempDir>,
 }
 
+/// Settings for a piphone in sandbox mode (no Twilio credentials) on port 0 with its data in `dir`.
+pub fn sandbox_settings(dir: &std::path::Path, tls: bool) -> Settings {
+    let env: BTreeMap<String, String> = [
+        ("PIPHONE_LISTEN", "127.0.0.1:0"),
+        ("PIPHONE_DATA_DIR", dir.to_str().unwrap()),
+        ("PIPHONE_TLS", if tls { "on" } else { "off" }),
+        ("PIPHONE_ADMIN_PASSWORD", ADMIN_PASSWORD),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    Settings::from_sources(&env).expect("settings").0
+}
+
 /// A piphone in real mode with made-up Twilio credentials, plain HTTP, port 0, a fresh database.
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(&[]).await

@@ -5,9 +5,7 @@
 //! The test asserts that the walk finds the routes it knows exist, so a change in that output fails loudly
 //! rather than silently testing nothing.
 
-use std::collections::BTreeMap;
-
-use piphone::{Application, Settings};
+use piphone::Application;
 
 /// Besides the app's `routes::PUBLIC_ROUTES`, the sandbox's public path: `/signal` is the sandbox's WebSocket gateway: it answers only a WebSocket
 /// upgrade, and the first frame must carry a valid Access Token (tested in the sandbox's own tests).
@@ -47,16 +45,7 @@ fn concrete(path: &str) -> String {
 async fn anonymous_requests_are_refused_everywhere_but_the_public_list() {
     piphone::tls::install_crypto_provider();
     let dir = tempfile::tempdir().unwrap();
-    let env: BTreeMap<String, String> = [
-        ("PIPHONE_LISTEN", "127.0.0.1:0"),
-        ("PIPHONE_DATA_DIR", dir.path().to_str().unwrap()),
-        ("PIPHONE_TLS", "off"),
-        ("PIPHONE_ADMIN_PASSWORD", "admin-password-1"),
-    ]
-    .iter()
-    .map(|(k, v)| (k.to_string(), v.to_string()))
-    .collect();
-    let (settings, _) = Settings::from_sources(&env).unwrap();
+    let settings = crate::helpers::sandbox_settings(dir.path(), false);
     let app = Application::build(settings).await.unwrap();
     let paths = paths_of(&format!("{:?}", app.router()));
     for known in [

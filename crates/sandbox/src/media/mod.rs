@@ -138,7 +138,7 @@ impl Media {
         Mouth::Voice(sound::Voice::new(source))
     }
 
-    /// A silent mouth (a browser without the `webrtc` feature).
+    /// A silent mouth (a browser until its media is attached, or without any).
     pub fn silent() -> Mouth {
         Mouth::Voice(sound::Voice::new(Box::new(sound::Silence)))
     }

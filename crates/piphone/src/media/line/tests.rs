@@ -95,19 +95,23 @@ fn duplicates_and_wild_numbers_neither_panic_nor_grow_the_delay() {
     assert!(inlet.stats().duplicates >= 1);
 }
 
-/// An hour of a stream whose clock runs `drift` fast (e.g. 0.005 = +0.5 %) against the engine's, in virtual
-/// time; returns (min, max) delay in ms after the first minute, and the tone's frequency at the end.
-fn drift_hour(drift: f64) -> (f64, f64, f64) {
+/// `seconds` of a stream whose clock runs `drift` fast (e.g. 0.005 = +0.5 %) against the engine's, its frames
+/// arriving in bursts of `burst`, in virtual time; returns (min, max) delay in ms after the first minute, and
+/// the tone's frequency at the end.
+fn drift_run(drift: f64, seconds: usize, burst: u64) -> (f64, f64, f64) {
     let mut tone = Sine::new(1000.0, -10.0);
     let mut inlet = Inlet::new();
-    let ticks = 3600 * 50;
+    let ticks = seconds * 50;
     let producer_period = 1.0 / (1.0 + drift);
     let (mut sent, mut lo, mut hi) = (0u64, f64::MAX, 0.0f64);
     let mut tail = Vec::new();
     for tick in 0..ticks {
-        while (sent as f64) * producer_period <= tick as f64 {
-            sent += 1;
-            inlet.push(sent, tone.frame());
+        // Frames due by now, held back until a whole burst is due.
+        while ((sent + burst) as f64) * producer_period <= tick as f64 + 1.0 {
+            for _ in 0..burst {
+                sent += 1;
+                inlet.push(sent, tone.frame());
+            }
         }
         let out = inlet.pull();
         if tick > 50 * 60 {
@@ -120,7 +124,11 @@ fn drift_hour(drift: f64) -> (f64, f64, f64) {
         }
     }
     let s = inlet.stats();
-    assert_eq!((s.starved, s.dropped), (0, 0), "drift {drift}: {s:?}");
+    assert_eq!(
+        (s.starved, s.dropped),
+        (0, 0),
+        "drift {drift}, bursts of {burst}: {s:?}"
+    );
     (lo, hi, dominant_hz(&tail, 8000).unwrap())
 }
 
@@ -128,7 +136,7 @@ fn drift_hour(drift: f64) -> (f64, f64, f64) {
 fn an_hour_of_half_a_percent_drift_either_way_keeps_the_delay_bounded() {
     let (max_lo, max_hi) = MEASURED_DELAY_MS;
     for drift in [0.005, -0.005] {
-        let (lo, hi, hz) = drift_hour(drift);
+        let (lo, hi, hz) = drift_run(drift, 3600, 1);
         eprintln!("drift {drift:+}: delay {lo:.1} … {hi:.1} ms, tone at {hz:.1} Hz");
         assert!(
             lo >= f64::from(max_lo) - 10.0 && hi <= f64::from(max_hi) + 10.0,
@@ -139,4 +147,48 @@ fn an_hour_of_half_a_percent_drift_either_way_keeps_the_delay_bounded() {
             "drift {drift}: {hz} Hz"
         );
     }
+}
+
+#[test]
+fn drain_feeds_audio_to_the_inlet_and_returns_keys_marks_and_the_end() {
+    let (tx, mut rx) = mpsc::channel(16);
+    let frame = Sine::new(1000.0, -10.0).frame();
+    let mut inlet = Inlet::new();
+    for seq in 1..=4 {
+        tx.try_send(StreamEvent::Media { seq, frame }).unwrap();
+    }
+    tx.try_send(StreamEvent::Dtmf('5')).unwrap();
+    tx.try_send(StreamEvent::Mark("m1".into())).unwrap();
+    tx.try_send(StreamEvent::Dtmf('#')).unwrap();
+    let drained = inlet.drain(&mut rx);
+    assert_eq!(drained.keys, ['5', '#']);
+    assert_eq!(drained.marks, ["m1"]);
+    assert_eq!(drained.stop, None);
+    assert_eq!(
+        inlet.stats().delay_ms,
+        2.0 * 20.0 + 2.0 * 20.0,
+        "two frames held, two in the drift buffer"
+    );
+    tx.try_send(StreamEvent::Stop { unexpected: false })
+        .unwrap();
+    drop(tx);
+    assert_eq!(
+        inlet.drain(&mut rx).stop,
+        Some(false),
+        "the Stop, not the closed channel"
+    );
+    assert_eq!(
+        inlet.drain(&mut rx).stop,
+        Some(true),
+        "closed without a Stop"
+    );
+}
+
+#[test]
+fn bursty_arrival_is_absorbed_by_the_drift_buffer() {
+    // Three frames at once every 60 ms (a congested path), for ten minutes at +0.5 %: nothing starves.
+    let (lo, hi, hz) = drift_run(0.005, 600, 3);
+    eprintln!("bursts of 3: delay {lo:.1} … {hi:.1} ms, tone at {hz:.1} Hz");
+    assert!(hi <= 160.0, "{lo} … {hi}");
+    assert!((hz - 1005.0).abs() < 5.0, "{hz} Hz");
 }

@@ -115,8 +115,10 @@ pub struct StreamLink {
     /// no gaps from other message kinds; feed an `audio::jitter::JitterBuffer` or a [`super::line::Inlet`]),
     /// keys, marks, and the end. Bounded: when the owner falls behind, the oldest audio is dropped.
     pub events: mpsc::Receiver<StreamEvent>,
-    /// What the call hears: frames are μ-law encoded and sent as `media`; also `mark` and `clear`. Dropping
-    /// every sender closes the stream (Twilio then runs the TwiML after `</Connect>`).
+    /// What the call hears: frames are μ-law encoded and sent as `media`; also `mark` and `clear`. Holds
+    /// [`OUT_QUEUE`] messages: an engine should `try_send` once per tick (a full queue means the socket is not
+    /// taking audio; the stream ends as broken after 2 s). Dropping every sender closes the stream (Twilio then
+    /// runs the TwiML after `</Connect>`).
     pub audio_out: mpsc::Sender<StreamOut>,
 }
 
@@ -195,6 +197,10 @@ impl StreamHub {
     /// piphone is about to route call `call_sid` to a stream for `owner`: remember it and return the ticket.
     /// Expires after [`TICKET_TTL`] if no stream arrives; a second `expect` for the same call replaces the first.
     pub fn expect(&self, call_sid: &str, owner: StreamOwner) -> StreamTicket {
+        self.expect_for(call_sid, owner, TICKET_TTL)
+    }
+
+    fn expect_for(&self, call_sid: &str, owner: StreamOwner, ttl: Duration) -> StreamTicket {
         let mut bytes = [0u8; 32];
         rand::rng().fill_bytes(&mut bytes);
         let secret: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
@@ -206,7 +212,7 @@ impl StreamHub {
             Expected {
                 secret: secret.clone(),
                 owner,
-                until: now + TICKET_TTL,
+                until: now + ttl,
             },
         );
         StreamTicket { secret }

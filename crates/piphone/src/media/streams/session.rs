@@ -35,6 +35,8 @@ pub const GARBAGE_LIMIT: u32 = 100;
 const BEFORE_START_LIMIT: u32 = 8;
 /// How long Twilio has to send `start`.
 const START_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a message to Twilio may wait for room in the socket before the stream counts as broken.
+const SEND_TIMEOUT: Duration = Duration::from_secs(2);
 /// How long the last events (the `Stop`) may wait for a slow owner.
 const FLUSH_TIMEOUT: Duration = Duration::from_secs(1);
 
@@ -47,7 +49,7 @@ pub(super) async fn run(hub: StreamHub, socket: WebSocket) {
         tokio::time::timeout(START_TIMEOUT, read_start(&mut source)).await
     else {
         tracing::warn!("media stream closed: no valid start");
-        let _ = sink.close().await;
+        close(&mut sink).await;
         return;
     };
     let call_sid = start.call_sid.clone();
@@ -56,7 +58,7 @@ pub(super) async fn run(hub: StreamHub, socket: WebSocket) {
         Ok(admitted) => admitted,
         Err(reason) => {
             tracing::warn!(%call_sid, %reason, "media stream refused");
-            let _ = sink.close().await;
+            close(&mut sink).await;
             return;
         }
     };
@@ -72,7 +74,7 @@ pub(super) async fn run(hub: StreamHub, socket: WebSocket) {
     if !hub.deliver(link) {
         tracing::warn!(%call_sid, ?owner, "media stream closed: its owner is not taking streams");
         hub.ended(&call_sid, id);
-        let _ = sink.close().await;
+        close(&mut sink).await;
         return;
     }
     tracing::info!(%call_sid, %stream_sid, ?owner, "media stream connected");
@@ -90,7 +92,12 @@ pub(super) async fn run(hub: StreamHub, socket: WebSocket) {
         pump.push(StreamEvent::Stop { unexpected });
     }
     pump.flush().await;
-    let _ = sink.close().await;
+    close(&mut sink).await;
+}
+
+/// Closes the socket, giving up on a peer that does not take the close frame within [`SEND_TIMEOUT`].
+async fn close(sink: &mut Sink) {
+    let _ = tokio::time::timeout(SEND_TIMEOUT, sink.close()).await;
 }
 
 /// Reads `connected` and `start`; `None` when the socket ends or sends anything else too often first.
@@ -150,7 +157,7 @@ struct Pump {
     /// Events waiting for room in the owner's channel.
     pending: VecDeque<StreamEvent>,
     garbage: u32,
-    /// Frames dropped because the owner fell behind.
+    /// Events (nearly always frames) dropped because the owner fell behind.
     dropped: u64,
 }
 
@@ -173,7 +180,8 @@ impl Pump {
                 },
                 next = out.recv() => match next {
                     Some(next) => {
-                        if sink.send(self.server_message(next)).await.is_err() {
+                        let sent = tokio::time::timeout(SEND_TIMEOUT, sink.send(self.server_message(next))).await;
+                        if !matches!(sent, Ok(Ok(()))) {
                             return End::Dropped;
                         }
                     }
@@ -293,3 +301,6 @@ impl Pump {
         Message::text(serde_json::to_string(&msg).expect("stream messages serialise"))
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -134,3 +134,19 @@ fn a_stream_for_an_owner_nobody_subscribed_to_is_refused() {
         Some(Refusal::NoOwner)
     );
 }
+
+#[test]
+fn an_expired_ticket_admits_nothing() {
+    let hub = StreamHub::new();
+    let _lines = hub.subscribe(OwnerKind::Line);
+    let ticket = hub.expect_for("CA1", StreamOwner::Line(1), Duration::ZERO);
+    assert_eq!(
+        hub.admit("CA1", Some(&ticket.secret), Some("line:1")).err(),
+        Some(Refusal::NotExpected)
+    );
+    let ticket = hub.expect_for("CA1", StreamOwner::Line(1), Duration::from_secs(5));
+    assert!(
+        hub.admit("CA1", Some(&ticket.secret), Some("line:1"))
+            .is_ok()
+    );
+}

@@ -2,6 +2,9 @@
 //! read) unless it carries a valid `X-Twilio-Signature` for the stream URL built from `PIPHONE_PUBLIC_URL`
 //! (`https` → `wss`, path and query as received, no parameters: what Twilio signs, see twilio-facts.md). The
 //! socket then belongs to [`crate::media::streams::StreamHub::serve`], which checks the `start` message.
+//!
+//! The signature covers the URL alone, so it is the same for every stream of the account and can be replayed:
+//! it keeps strangers from opening sockets at all, and the per-call secret in `start` is what admits a stream.
 
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;

@@ -99,7 +99,9 @@ async fn stream_fuzz_and_flood_leave_the_other_stream_playing() {
     });
     let mut heard = Vec::new();
     let mut most_held = 0;
+    let (mut last_heard, mut longest_gap) = (std::time::Instant::now(), Duration::ZERO);
     while !flooder.is_finished() || !speaker.is_finished() {
+        longest_gap = longest_gap.max(last_heard.elapsed());
         most_held = most_held.max(bad_link.events.len());
         assert!(
             bad_link.events.len() <= EVENTS_QUEUE,
@@ -108,20 +110,32 @@ async fn stream_fuzz_and_flood_leave_the_other_stream_playing() {
         while let Ok(event) = good_link.events.try_recv() {
             if let StreamEvent::Media { frame, .. } = event {
                 heard.extend_from_slice(&frame.0);
+                last_heard = std::time::Instant::now();
             }
         }
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     let mut bad = flooder.await.unwrap();
-    speaker.await.unwrap();
+    let _good = speaker.await.unwrap();
+    while let Ok(Some(event)) =
+        tokio::time::timeout(Duration::from_millis(300), good_link.events.recv()).await
+    {
+        if let StreamEvent::Media { frame, .. } = event {
+            heard.extend_from_slice(&frame.0);
+        }
+    }
     assert_eq!(
         most_held, EVENTS_QUEUE,
         "the flood filled the queue to its bound, not beyond"
     );
+    assert_eq!(
+        heard.len(),
+        200 * 160,
+        "every frame of the good stream arrived"
+    );
     assert!(
-        heard.len() >= 190 * 160,
-        "the good stream kept flowing: {} frames",
-        heard.len() / 160
+        longest_gap < Duration::from_millis(500),
+        "the good stream kept flowing during the flood: a {longest_gap:?} gap"
     );
     let hz = dominant_hz(&heard[heard.len() - 8000..], 8000).unwrap();
     assert!((hz - 440.0).abs() < 5.0, "{hz} Hz");
@@ -229,4 +243,29 @@ async fn an_oversized_stream_message_closes_only_that_stream() {
         .await
         .unwrap();
     assert_eq!(end, Some(StreamEvent::Stop { unexpected: true }));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stream_whose_far_end_stops_reading_ends_as_broken() {
+    let app = spawn_app().await;
+    let mut lines = line_owner(&app);
+    // The caller never reads: the socket's buffers fill with the owner's audio.
+    let (_caller, mut link) =
+        admitted(&app, &mut lines, "CA000000000000000000000000000000e5", 5).await;
+    let frame = piphone::media::streams::StreamOut::Frame(Sine::new(800.0, -10.0).frame());
+    let end = tokio::time::timeout(Duration::from_secs(30), async {
+        loop {
+            let _ = link.audio_out.try_send(frame.clone());
+            match link.events.try_recv() {
+                Ok(StreamEvent::Stop { unexpected }) => return unexpected,
+                Ok(_) | Err(tokio::sync::mpsc::error::TryRecvError::Empty) => {
+                    tokio::task::yield_now().await
+                }
+                Err(e) => panic!("{e}"),
+            }
+        }
+    })
+    .await
+    .expect("the stream ended within 30 s");
+    assert!(end, "a far end that takes no audio is a broken stream");
 }

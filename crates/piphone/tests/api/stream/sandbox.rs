@@ -3,13 +3,12 @@
 //! `/voice/stream` (TLS, signed), and its tone comes out of the link's events; a 1 kHz tone sent on
 //! `audio_out` is what the caller hears.
 
-use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use audio::analyse::dominant_hz;
 use audio::tone::Sine;
 use piphone::media::streams::{OwnerKind, StreamEvent, StreamOut, StreamOwner};
-use piphone::{AppState, Application, Settings};
+use piphone::{AppState, Application};
 use serde_json::{Value, json};
 use twilio::rest::CallUpdate;
 use twilio::twiml::VoiceResponse;
@@ -18,16 +17,7 @@ use super::{arrival, audio};
 
 /// piphone in sandbox mode with TLS (streams are `wss://` only), on port 0.
 async fn sandbox_app(dir: &tempfile::TempDir) -> (AppState, String) {
-    let env: BTreeMap<String, String> = [
-        ("PIPHONE_LISTEN", "127.0.0.1:0"),
-        ("PIPHONE_DATA_DIR", dir.path().to_str().unwrap()),
-        ("PIPHONE_TLS", "on"),
-        ("PIPHONE_ADMIN_PASSWORD", "admin-password-1"),
-    ]
-    .iter()
-    .map(|(k, v)| (k.to_string(), v.to_string()))
-    .collect();
-    let (settings, _) = Settings::from_sources(&env).unwrap();
+    let settings = crate::helpers::sandbox_settings(dir.path(), true);
     let app = Application::build(settings).await.unwrap();
     let url = app.local_url.as_str().trim_end_matches('/').to_owned();
     let state = app.state.clone();
@@ -35,12 +25,8 @@ async fn sandbox_app(dir: &tempfile::TempDir) -> (AppState, String) {
     (state, url)
 }
 
-async fn control(
-    client: &reqwest::Client,
-    state: &AppState,
-    req: reqwest::RequestBuilder,
-) -> Value {
-    let _ = client;
+/// A request to the sandbox's control API, with its credentials; the JSON answer.
+async fn control(state: &AppState, req: reqwest::RequestBuilder) -> Value {
     let res = req
         .basic_auth(
             &state.twilio.account_sid,
@@ -64,7 +50,6 @@ async fn a_sandbox_caller_streams_its_tone_to_the_owner_and_hears_the_owners() {
     let mut lines = state.streams.subscribe(OwnerKind::Line);
 
     let placed = control(
-        &client,
         &state,
         client
             .post(format!("{base}/sandbox/call-in"))
@@ -114,12 +99,7 @@ async fn a_sandbox_caller_streams_its_tone_to_the_owner_and_hears_the_owners() {
     let heard = loop {
         // Keep reading, as an engine would, so the stream's queue never fills.
         while link.events.try_recv().is_ok() {}
-        let call = control(
-            &client,
-            &state,
-            client.get(format!("{base}/sandbox/calls/{sid}")),
-        )
-        .await;
+        let call = control(&state, client.get(format!("{base}/sandbox/calls/{sid}"))).await;
         let hz = call["audio"]["heard"]["dominant_hz"].as_f64();
         if hz.is_some_and(|hz| (hz - 1000.0).abs() < 5.0) || Instant::now() > deadline {
             break call;
@@ -135,7 +115,6 @@ async fn a_sandbox_caller_streams_its_tone_to_the_owner_and_hears_the_owners() {
 
     // Hanging up ends the stream with Twilio's stop.
     control(
-        &client,
         &state,
         client.post(format!("{base}/sandbox/calls/{sid}/hangup")),
     )
