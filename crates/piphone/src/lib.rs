@@ -14,6 +14,8 @@ pub mod fsutil;
 pub mod hybrid;
 pub mod kiosk;
 pub mod media;
+pub mod outgoing;
+pub mod phone;
 pub mod routes;
 pub mod server;
 pub mod settings;

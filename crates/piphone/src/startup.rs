@@ -19,7 +19,9 @@ use crate::auth::{LoginLimiter, password};
 use crate::callin::QueueHub;
 use crate::domain::{DialPolicy, Role};
 use crate::hybrid::Hybrid;
-use crate::settings::{IncomingMode, Secret, Settings, TwilioSettings};
+use crate::media::streams::StreamHub;
+use crate::phone::{self, Phone};
+use crate::settings::{IncomingMode, KioskEngine, Secret, Settings, TwilioSettings};
 use crate::state::{AppState, AppStateInner, Presence, SandboxLink};
 use crate::store::{self, NewUser, Store};
 
@@ -119,22 +121,41 @@ impl Application {
             ))
         });
 
+        let settings = Arc::new(settings);
+        let policy = Arc::new(policy);
+        let streams = StreamHub::new();
+        let phone = match settings.kiosk.engine {
+            KioskEngine::Chromium => None,
+            KioskEngine::Stream => Some(
+                stream_phone(phone::Deps {
+                    settings: Arc::clone(&settings),
+                    store: store.clone(),
+                    policy: Arc::clone(&policy),
+                    rest: rest.clone(),
+                    public_url: public_url.clone(),
+                    caller_id: caller_id.clone(),
+                    streams: streams.clone(),
+                })
+                .await?,
+            ),
+        };
         let state = AppState::new(AppStateInner {
-            settings: Arc::new(settings),
+            settings,
             store,
             twilio: Arc::new(twilio),
             public_url,
             tls: tls.is_some(),
             caller_id,
             default_number,
-            policy: Arc::new(policy),
+            policy,
             limiter: Arc::new(LoginLimiter::new()),
             presence: Arc::new(Presence::default()),
             rest,
             callin,
             hybrid,
             kiosk,
-            streams: crate::media::streams::StreamHub::new(),
+            streams,
+            phone,
             sandbox: sandbox.clone(),
         });
         if let Some(hybrid) = &state.hybrid {
@@ -196,6 +217,19 @@ enum RequestBudget {
 /// The REST client: Twilio's API (or `PIPHONE_TWILIO_API_URL`, whose certificate is not checked when it is on this
 /// machine, as the sandbox process is), or in sandbox mode the sandbox's URL (piphone's own, or the sandbox
 /// process's), whose self-signed certificate it accepts.
+/// The browserless phone (`PIPHONE_KIOSK_ENGINE=stream`): its devices parsed, its user made, its audio task
+/// started.
+async fn stream_phone(deps: phone::Deps) -> anyhow::Result<Arc<Phone>> {
+    let kiosk = &deps.settings.kiosk;
+    let devices = phone::Devices {
+        capture: crate::hybrid::device(&kiosk.phone_capture).context("PIPHONE_PHONE_CAPTURE")?,
+        playback: crate::hybrid::device(&kiosk.phone_playback).context("PIPHONE_PHONE_PLAYBACK")?,
+    };
+    crate::kiosk::login_link::ensure_kiosk_user(&deps.store, kiosk.user.as_str()).await?;
+    tracing::info!(capture = %kiosk.phone_capture, playback = %kiosk.phone_playback, "the stream phone is ready");
+    Ok(Phone::start(deps, devices))
+}
+
 fn rest_client(
     settings: &Settings,
     account: &TwilioSettings,

@@ -55,6 +55,9 @@ pub struct AppStateInner {
     pub kiosk: Arc<crate::kiosk::KioskHub>,
     /// Media Streams arriving at `/voice/stream`, routed to the hybrid's lines or the stream-engine phone.
     pub streams: crate::media::streams::StreamHub,
+    /// The browserless phone, with `PIPHONE_KIOSK_ENGINE=stream` only (the kiosk's commands go to it instead of
+    /// a kiosk page).
+    pub phone: Option<Arc<crate::phone::Phone>>,
     /// The sandbox, in sandbox mode only.
     pub sandbox: Option<SandboxLink>,
 }

@@ -33,6 +33,7 @@ impl PageReport {
             &mut self.incoming_from,
             &mut self.microphone,
             &mut self.speaker,
+            &mut self.far_end_digits,
         ]
         .into_iter()
         .flatten()

@@ -37,6 +37,8 @@ pub struct PageReport {
     pub speaker: Option<String>,
     pub microphones: Vec<String>,
     pub speakers: Vec<String>,
+    /// Keys the far end pressed during this call (the stream phone hears them as Media Streams `dtmf` events).
+    pub far_end_digits: Option<String>,
 }
 
 /// `piphone status`'s view.

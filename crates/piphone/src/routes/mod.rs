@@ -39,6 +39,9 @@ pub const WEBHOOK_ROUTES: &[&str] = &[
     "/voice/picked",
     "/voice/line",
     "/voice/stream",
+    "/voice/phone/answered",
+    "/voice/phone/status",
+    "/voice/phone/wait",
 ];
 
 /// Longest a webhook request (headers, body and answer) may take.

@@ -7,7 +7,26 @@ use super::sources::Sources;
 use super::{SettingsError, invalid, parse_bool};
 use crate::domain::Username;
 
-/// The effective kiosk settings (only `piphone kiosk` uses them; the server learns the options from the session).
+/// Which phone the kiosk is: a Chromium running the browser phone (the default), or the server's own
+/// browserless phone on Media Streams (`crate::phone`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum KioskEngine {
+    #[default]
+    Chromium,
+    Stream,
+}
+
+impl std::fmt::Display for KioskEngine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            KioskEngine::Chromium => "chromium",
+            KioskEngine::Stream => "stream",
+        })
+    }
+}
+
+/// The effective kiosk settings. With the Chromium engine only `piphone kiosk` uses them (the server learns the
+/// options from the session); with the stream engine the server holds the phone and reads them itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KioskSettings {
     /// The account the kiosk browser signs in as; created with role caller on first use.
@@ -24,6 +43,13 @@ pub struct KioskSettings {
     /// stored as the kiosk user's choice at start. `None`: keep the user's saved choice.
     pub audio_input: Option<String>,
     pub audio_output: Option<String>,
+    /// `chromium` (default) or `stream`: with `stream` the server holds the phone and `piphone kiosk` starts no
+    /// browser.
+    pub engine: KioskEngine,
+    /// The stream phone's microphone and speaker: `alsa:DEVICE` or `file:PATH` (WAV), as written; parsed by
+    /// `media::device` when the server starts.
+    pub phone_capture: String,
+    pub phone_playback: String,
 }
 
 impl Default for KioskSettings {
@@ -36,6 +62,9 @@ impl Default for KioskSettings {
             headless: true,
             audio_input: None,
             audio_output: None,
+            engine: KioskEngine::Chromium,
+            phone_capture: "alsa:default".into(),
+            phone_playback: "alsa:default".into(),
         }
     }
 }
@@ -56,6 +85,17 @@ impl KioskSettings {
             }
             None => defaults.user,
         };
+        let engine = match src.get("PIPHONE_KIOSK_ENGINE").as_deref() {
+            None => defaults.engine,
+            Some("chromium") => KioskEngine::Chromium,
+            Some("stream") => KioskEngine::Stream,
+            Some(other) => {
+                return Err(invalid(
+                    "PIPHONE_KIOSK_ENGINE",
+                    format!("{other:?}: use chromium or stream"),
+                ));
+            }
+        };
         Ok(KioskSettings {
             user,
             auto_answer,
@@ -67,6 +107,13 @@ impl KioskSettings {
             headless,
             audio_input: src.get("PIPHONE_KIOSK_AUDIO_INPUT"),
             audio_output: src.get("PIPHONE_KIOSK_AUDIO_OUTPUT"),
+            engine,
+            phone_capture: src
+                .get("PIPHONE_PHONE_CAPTURE")
+                .unwrap_or(defaults.phone_capture),
+            phone_playback: src
+                .get("PIPHONE_PHONE_PLAYBACK")
+                .unwrap_or(defaults.phone_playback),
         })
     }
 
@@ -102,6 +149,9 @@ impl KioskSettings {
                     .clone()
                     .unwrap_or_else(|| "(saved choice)".into()),
             ),
+            ("kiosk_engine", self.engine.to_string()),
+            ("phone_capture", self.phone_capture.clone()),
+            ("phone_playback", self.phone_playback.clone()),
         ]
     }
 }

@@ -33,7 +33,7 @@ use url::Url;
 pub use callin::{CallinSettings, Greeting, IncomingMode};
 pub use credentials::TwilioSettings;
 pub use hybrid::HybridSettings;
-pub use kiosk::KioskSettings;
+pub use kiosk::{KioskEngine, KioskSettings};
 pub use report::ReportLine;
 pub use secret::Secret;
 pub use sources::{Origin, Origins};

@@ -122,6 +122,9 @@ pub const KNOWN: &[Name] = &[
     setting("PIPHONE_HYBRID_OUTPUT", "hybrid_output"),
     setting("PIPHONE_HYBRID_CAPTURE", "hybrid_capture"),
     setting("PIPHONE_HYBRID_PLAYBACK", "hybrid_playback"),
+    setting("PIPHONE_KIOSK_ENGINE", "kiosk_engine"),
+    setting("PIPHONE_PHONE_CAPTURE", "phone_capture"),
+    setting("PIPHONE_PHONE_PLAYBACK", "phone_playback"),
 ];
 
 /// The setting an environment variable names (its `PIPHONE_…` or its Twilio name).

@@ -13,6 +13,7 @@ mod helpers;
 mod hybrid;
 mod kiosk;
 mod login;
+mod phone;
 mod process;
 mod props;
 mod reliability;

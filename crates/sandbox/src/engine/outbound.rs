@@ -145,6 +145,9 @@ async fn run(mut p: Progress, mut rx: UnboundedReceiver<Signal>) {
         Rung::Answered(party) => party,
         Rung::Ended(status, by) => return p.end(status, &by),
     };
+    if matches!(party, Party::Phone) {
+        engine.phone_voice(&sid, &p.call.to);
+    }
     engine.update(&sid, |c| {
         c.party = party;
         c.set_status("in-progress");
@@ -199,9 +202,6 @@ async fn ring(
         (timeout_ms, Rung::Ended("no-answer", "timeout".into()))
     } else {
         let phone = engine.phone(&call.to);
-        if let Some(voice) = &phone.voice {
-            engine.media.set_mouth(sid, engine.media.mouth(voice));
-        }
         match phone.behaviour {
             Behaviour::Answer if phone.ring_ms <= timeout_ms => {
                 (phone.ring_ms, Rung::Answered(Party::Phone))

@@ -35,6 +35,14 @@ impl Engine {
         }
     }
 
+    /// Leg `sid` rings the simulated phone `number`: its party speaks with the voice set for that number, if any
+    /// (`POST /sandbox/phones`).
+    pub(super) fn phone_voice(&self, sid: &str, number: &str) {
+        if let Some(voice) = &self.phone(number).voice {
+            self.media.set_mouth(sid, self.media.mouth(voice));
+        }
+    }
+
     /// What `<Say>` of `text` sounds like.
     pub(super) fn say_sound(&self, text: &str) -> Pending {
         self.media.speech(text, crate::media::speech_ms(text))

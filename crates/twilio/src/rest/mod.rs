@@ -27,5 +27,5 @@ pub use client::Client;
 pub use config::{Auth, ClientConfig, DEFAULT_BASE_URL};
 pub use error::{RestError, TwilioError};
 pub use provisioning::{NumberVoiceUpdate, VoiceSettings};
-pub use resources::{CallUpdate, EndStatus, MemberRef, VoiceUrl};
+pub use resources::{CallUpdate, EndStatus, MemberRef, NewCall, VoiceUrl};
 pub use types::{Application, Call, CallStatus, IncomingPhoneNumber, Key, Member, NewKey, Queue};

@@ -66,6 +66,46 @@ impl CallUpdate {
     }
 }
 
+/// A call to place (`POST …/Calls.json`): it rings `to` from `from`, and once answered runs the TwiML at `url`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewCall {
+    /// The number (E.164) or `client:<identity>` to ring.
+    pub to: String,
+    /// The caller ID: a number of the account (or a verified caller ID).
+    pub from: String,
+    /// Where Twilio fetches (POST) the TwiML to run once the call is answered.
+    pub url: String,
+    /// Where Twilio posts progress, and which events (`initiated`, `ringing`, `answered`, `completed`).
+    pub status_callback: Option<(String, Vec<&'static str>)>,
+    /// Seconds to let it ring (Twilio's default 60).
+    pub timeout_secs: Option<u32>,
+}
+
+impl NewCall {
+    fn form(&self) -> Form {
+        let mut form: Form = vec![
+            ("To", self.to.clone()),
+            ("From", self.from.clone()),
+            ("Url", self.url.clone()),
+            ("Method", "POST".into()),
+        ];
+        if let Some((url, events)) = &self.status_callback {
+            form.push(("StatusCallback", url.clone()));
+            form.push(("StatusCallbackMethod", "POST".into()));
+            // A repeated field, one value each (as twilio-python sends a list).
+            form.extend(
+                events
+                    .iter()
+                    .map(|e| ("StatusCallbackEvent", (*e).to_owned())),
+            );
+        }
+        if let Some(t) = self.timeout_secs {
+            form.push(("Timeout", t.to_string()));
+        }
+        form
+    }
+}
+
 /// A voice webhook setting: `VoiceUrl` plus `VoiceMethod`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VoiceUrl {
@@ -141,6 +181,11 @@ impl Client {
     /// One call by SID (`CA…`).
     pub async fn fetch_call(&self, call_sid: &str) -> Result<Call, RestError> {
         self.get(self.url(&["Calls", call_sid])).await
+    }
+
+    /// Places a call. Not retried on 5xx/timeouts (a repeat would ring the number twice).
+    pub async fn create_call(&self, call: &NewCall) -> Result<Call, RestError> {
+        self.post(self.url(&["Calls"]), call.form(), false).await
     }
 
     /// Redirects or ends a live call; retried on 5xx/timeouts only for [`CallUpdate::End`].

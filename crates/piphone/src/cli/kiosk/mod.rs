@@ -23,8 +23,13 @@ use clap::Subcommand;
 use http::StatusCode;
 
 use crate::kiosk::messages::{Command, Outcome, Status};
-use crate::settings::Settings;
+use crate::settings::{KioskEngine, Settings};
 use client::{Answer, Control};
+
+/// What `piphone kiosk` says with the stream engine, where there is nothing for it to run.
+pub const STREAM_ENGINE_NOTE: &str = "PIPHONE_KIOSK_ENGINE=stream: the phone runs inside `piphone serve` on this \
+     machine's sound card, so `piphone kiosk` starts no Chromium and has nothing to do. Use `piphone call`, \
+     `answer`, `hangup`, `dtmf` and `status` as with the Chromium kiosk.";
 
 pub const EXIT_FAILED: u8 = 1;
 pub const EXIT_USAGE: u8 = 2;
@@ -34,7 +39,8 @@ pub const EXIT_TIMEOUT: u8 = 4;
 #[derive(Subcommand, Debug)]
 pub enum KioskCommand {
     /// Run the kiosk: a headless Chromium with the phone page, signed in as PIPHONE_KIOSK_USER, restarted when
-    /// it dies. Needs the server running on this machine with the same settings.
+    /// it dies. Needs the server running on this machine with the same settings. With
+    /// PIPHONE_KIOSK_ENGINE=stream the server holds the phone itself and this starts nothing.
     Kiosk,
     /// Call a number from the kiosk phone; returns once the call is answered (or has failed).
     Call {
@@ -62,6 +68,10 @@ pub enum KioskCommand {
 
 pub async fn run(settings: Settings, command: KioskCommand) -> anyhow::Result<ExitCode> {
     let (command, timeout) = match command {
+        KioskCommand::Kiosk if settings.kiosk.engine == KioskEngine::Stream => {
+            println!("{STREAM_ENGINE_NOTE}");
+            return Ok(ExitCode::SUCCESS);
+        }
         KioskCommand::Kiosk => return supervisor::run(settings).await,
         KioskCommand::Status { json } => return status(&settings, json).await,
         KioskCommand::Call { number, timeout } => (Command::Call { number }, timeout),
@@ -162,6 +172,9 @@ pub fn describe(status: &Status) -> String {
             out.push_str(&format!("phone: {} — {}\n", p.state, p.text));
             if let Some(from) = &p.incoming_from {
                 out.push_str(&format!("incoming call from: {from}\n"));
+            }
+            if let Some(digits) = &p.far_end_digits {
+                out.push_str(&format!("far end pressed: {digits}\n"));
             }
             let or_default = |v: &Option<String>| v.clone().unwrap_or_else(|| "default".into());
             out.push_str(&format!("microphone: {}\n", or_default(&p.microphone)));

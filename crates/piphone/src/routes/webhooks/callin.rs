@@ -236,8 +236,12 @@ impl LineQuery {
     }
 }
 
-/// `/voice/incoming` with `PIPHONE_INCOMING_MODE=ring`: ring the browsers of online users who may take calls.
+/// `/voice/incoming` with `PIPHONE_INCOMING_MODE=ring`: ring the browsers of online users who may take calls;
+/// with the stream engine, the server's own phone first when its user may take calls and it is free.
 async fn ring_browsers(state: &AppState, form: &TwilioForm, number: &str) -> Response {
+    if let Some(ringing) = ring_stream_phone(state, form, number).await {
+        return ringing;
+    }
     let mut takers = Vec::new();
     for identity in state.presence.online() {
         if let Some(user) =
@@ -271,6 +275,24 @@ async fn ring_browsers(state: &AppState, form: &TwilioForm, number: &str) -> Res
     }
     tracing::info!(from = form.from(), rung = takers.len(), "incoming call");
     twiml(VoiceResponse::new().dial(dial))
+}
+
+/// The stream phone rings for a station call (`crate::phone`), if there is one, its user may take calls, and it
+/// is free.
+async fn ring_stream_phone(state: &AppState, form: &TwilioForm, number: &str) -> Option<Response> {
+    let phone = state.phone.as_ref()?;
+    let name = state.settings.kiosk.user.as_str();
+    active_user(state, name, Role::can_take_calls, "/voice/incoming").await?;
+    let call_sid = form.call_sid();
+    let label = state
+        .policy
+        .check(number)
+        .map_or_else(|_| number.to_owned(), |n| n.formatted());
+    let ring = phone.offer(call_sid, &label)?;
+    let call = NewCall::now(call_sid, CallKind::Incoming, number, "ringing");
+    call_log::started(&state.store, call.username(name)).await;
+    tracing::info!(from = form.from(), "incoming call rings the stream phone");
+    Some(twiml(ring))
 }
 
 /// `POST /voice/ring-ended`, the Dial `action` of a station call that rang browsers: answered or missed.

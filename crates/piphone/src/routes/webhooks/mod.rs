@@ -10,6 +10,7 @@ mod callin;
 mod form;
 mod host_line;
 mod lines;
+mod phone;
 mod screening;
 mod stream;
 mod voice;
@@ -49,6 +50,9 @@ pub fn router() -> Router<AppState> {
         .route("/voice/screened", post(screening::enqueue_screened))
         .route("/voice/picked", post(screening::enqueue_picked))
         .route(crate::hybrid::twiml::LINE_PATH, post(lines::line_stream))
+        .route(crate::phone::ANSWERED_PATH, post(phone::answered))
+        .route(crate::phone::STATUS_PATH, post(phone::status))
+        .route(crate::phone::WAIT_PATH, post(phone::ring_wait))
         // Twilio waits 15 s for TwiML; a request still incomplete after WEBHOOK_TIMEOUT is a stalled or hostile
         // client, not Twilio. (Only here: SSE and WebSocket routes must not time out.)
         .route_layer(TimeoutLayer::with_status_code(

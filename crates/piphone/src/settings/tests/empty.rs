@@ -61,6 +61,9 @@ const SAMPLE: &[(&str, &str)] = &[
     ("hybrid_output", "\"mix\""),
     ("hybrid_capture", "\"file:/tmp/studio.wav\""),
     ("hybrid_playback", "\"alsa:hw:1,0\""),
+    ("kiosk_engine", "\"stream\""),
+    ("phone_capture", "\"file:/tmp/mic.wav\""),
+    ("phone_playback", "\"alsa:hw:1\""),
 ];
 
 /// The settings (or the error) as text: everything, secrets aside, shows in `Debug`; secrets show set or not.

@@ -24,6 +24,29 @@ fn defaults_then_environment() {
 }
 
 #[test]
+fn the_stream_engine_and_its_devices() {
+    use crate::settings::KioskEngine;
+    let k = KioskSettings::default();
+    assert_eq!(
+        (
+            k.engine,
+            k.phone_capture.as_str(),
+            k.phone_playback.as_str()
+        ),
+        (KioskEngine::Chromium, "alsa:default", "alsa:default")
+    );
+    let env = env(&[
+        ("PIPHONE_KIOSK_ENGINE", "stream"),
+        ("PIPHONE_PHONE_CAPTURE", "file:/tmp/mic.wav"),
+    ]);
+    let k =
+        KioskSettings::from_sources(&mut sources(&env, "phone_playback = \"alsa:hw:1\"")).unwrap();
+    assert_eq!(k.engine, KioskEngine::Stream);
+    assert_eq!(k.phone_capture, "file:/tmp/mic.wav");
+    assert_eq!(k.phone_playback, "alsa:hw:1");
+}
+
+#[test]
 fn a_misspelt_kiosk_variable_is_warned_about() {
     let (settings, warnings) = crate::settings::Settings::from_sources(&env(&[
         ("PIPHONE_KIOSK_AUTO_ANSWER", "true"),
@@ -42,6 +65,7 @@ fn bad_values_name_the_variable() {
     for (name, value) in [
         ("PIPHONE_KIOSK_USER", "no spaces"),
         ("PIPHONE_KIOSK_AUTO_ANSWER", "sometimes"),
+        ("PIPHONE_KIOSK_ENGINE", "firefox"),
     ] {
         let err = KioskSettings::from_sources(&mut sources(&env(&[(name, value)]), ""))
             .unwrap_err()

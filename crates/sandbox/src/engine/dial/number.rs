@@ -20,12 +20,8 @@ impl Leg {
             json!({ "caller_id": caller_id, "number": number, "call_sid": child }),
         );
         self.engine.event(&child, "ringing", json!({}));
+        self.engine.phone_voice(&child, number);
         let phone = self.engine.phone(number);
-        if let Some(voice) = &phone.voice {
-            self.engine
-                .media
-                .set_mouth(&child, self.engine.media.mouth(voice));
-        }
         let ringback = self.engine.media.hear(&self.sid, Box::new(Ringback::new()));
         let timeout_ms = d.timeout_s * 1000;
         let (ring_ms, result) = match phone.behaviour {

@@ -55,7 +55,8 @@ pub struct CommandBody {
     timeout_secs: Option<u64>,
 }
 
-/// `POST /api/kiosk/command` (local control): relays a command to the kiosk page and answers its outcome:
+/// `POST /api/kiosk/command` (local control): relays a command to the kiosk page (with the stream engine: to the
+/// server's own phone, `crate::phone`) and answers its outcome:
 /// 200 `{ok, message, state}` (`ok` false when the phone could not do it), 400 for a number or digits the
 /// server refuses, 503 with no kiosk page, 504 when the page does not answer in time.
 pub async fn relay_command(
@@ -91,6 +92,9 @@ pub async fn relay_command(
         .timeout_secs
         .map(|s| Duration::from_secs(s.clamp(1, 600)))
         .unwrap_or_else(|| default_timeout(&command));
+    if let Some(phone) = &state.phone {
+        return Ok(Json(phone.command(command, timeout).await).into_response());
+    }
     match state.kiosk.relay(command, timeout).await {
         Ok(outcome) => Ok(Json(outcome).into_response()),
         Err(e) => {
@@ -104,7 +108,11 @@ pub async fn relay_command(
     }
 }
 
-/// `GET /api/kiosk/status` (local control): whether a kiosk page is connected and what its phone is doing.
+/// `GET /api/kiosk/status` (local control): whether a kiosk page is connected and what its phone is doing (with
+/// the stream engine: the server's own phone).
 pub async fn kiosk_status(State(state): State<AppState>, _control: LocalControl) -> Json<Status> {
-    Json(state.kiosk.status())
+    Json(match &state.phone {
+        Some(phone) => phone.status(),
+        None => state.kiosk.status(),
+    })
 }
