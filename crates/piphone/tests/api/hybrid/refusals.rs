@@ -118,12 +118,15 @@ impl Lines {
     }
 }
 
+/// A bad request: what it is, path, body (JSON, or raw text), the status and words of the answer.
+type Case<'a> = (&'a str, String, Result<Value, &'a str>, u16, &'a str);
+
 #[tokio::test]
 async fn bad_requests_are_refused_in_json_and_change_nothing() {
     let s = Lines::start().await;
     let take = |n: &str| format!("/api/lines/{n}/take");
     let caller = json!({ "call_sid": CA });
-    let cases: Vec<(&str, String, Result<Value, &str>, u16, &str)> = vec![
+    let cases: Vec<Case> = vec![
         (
             "line 0",
             "/api/lines/0".into(),
