@@ -4,15 +4,14 @@
 
 use std::time::Duration;
 
-use audio::tone::Sine;
-use audio::wav::Wav;
 use piphone::callin::{Line, Place};
 use piphone::hybrid::lines::Mode;
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::callin::{listener, twiml, with};
+use super::file_devices;
+use crate::callin::phones_and_waits;
 use crate::helpers::{ACCOUNT_SID, ADMIN_PASSWORD, TestApp, spawn_app_with};
 use crate::process;
 
@@ -31,12 +30,7 @@ struct Lines {
 impl Lines {
     async fn start() -> Lines {
         let dir = tempfile::tempdir().unwrap();
-        let studio = dir.path().join("studio.wav");
-        Wav::mono(Sine::new(1800.0, -12.0).take(8000), 8000)
-            .write(&studio)
-            .unwrap();
-        let capture = format!("file:{}", studio.display());
-        let playback = format!("file:{}", dir.path().join("playback.wav").display());
+        let (capture, playback, _) = file_devices(dir.path(), 1);
         let twilio = MockServer::start().await;
         let app = spawn_app_with(&[
             ("PIPHONE_TWILIO_API_URL", &twilio.uri()),
@@ -46,13 +40,7 @@ impl Lines {
             ("PIPHONE_HYBRID_PLAYBACK", &playback),
         ])
         .await;
-        twiml(&app, "/voice/incoming", &listener(CA, FROM)).await;
-        twiml(
-            &app,
-            "/voice/wait",
-            &with(listener(CA, FROM), &[("QueueSid", QU)]),
-        )
-        .await;
+        phones_and_waits(&app, CA, FROM, QU).await;
         let cookie = app.login("admin", ADMIN_PASSWORD).await.unwrap();
         Lines {
             app,
