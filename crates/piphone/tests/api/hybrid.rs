@@ -14,6 +14,8 @@ use crate::process;
 
 /// The acceptance scenario and the mixed output.
 mod audio_paths;
+/// `piphone line` with bad arguments.
+mod line_cli;
 /// Bad input, Twilio's limits, a stream that never comes: refused clearly, no caller lost.
 mod refusals;
 /// piphone killed with callers on lines: Twilio keeps them, in the screened queue.

@@ -1,6 +1,6 @@
 //! What the lines refuse, and the callers they must not lose, against a mock of Twilio's REST API: bad line
 //! numbers, buttons and bodies; a caller who is not waiting; Twilio's documented limits (error 10004, 20429);
-//! a stream that never comes; `piphone line` with bad arguments.
+//! a stream that never comes.
 
 use std::time::Duration;
 
@@ -13,7 +13,6 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 use super::file_devices;
 use crate::callin::phones_and_waits;
 use crate::helpers::{ACCOUNT_SID, ADMIN_PASSWORD, TestApp, spawn_app_with};
-use crate::process;
 
 const QU: &str = "QU0123456789abcdef0123456789abcdef";
 const CA: &str = "CA0123456789abcdef0123456789abcdef";
@@ -390,29 +389,4 @@ async fn a_stream_that_never_comes_sends_the_caller_back_to_the_screened_queue_f
         s.picture().await["returned"].as_array().map(Vec::len),
         Some(1)
     );
-}
-
-#[tokio::test]
-async fn piphone_line_with_bad_arguments_exits_2_and_says_why() {
-    let dir = tempfile::tempdir().unwrap();
-    let cases: [(&[&str], &str); 6] = [
-        (&["0", "air"], "\"0\" is not a line number (1-8)"),
-        (&["nine", "air"], "\"nine\" is not a line number"),
-        (&["2", "explode"], "\"explode\" is not a line button"),
-        (&["2"], "line 2: which button?"),
-        (&["next", "now"], "`next` takes no action"),
-        (&["2", "air", "extra"], "unexpected argument"),
-    ];
-    for (args, said) in cases {
-        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_piphone"));
-        cmd.arg("line")
-            .args(args)
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("PIPHONE_DATA_DIR", dir.path())
-            .env("PIPHONE_LOG", "warn");
-        let (code, out) = process::finish(cmd).await;
-        assert_eq!(code, 2, "{args:?}: {out}");
-        assert!(out.contains(said), "{args:?}: {said:?} in {out}");
-    }
 }
