@@ -89,7 +89,8 @@ describe('studio lines view', () => {
         await waitFor(async () => (await toLine.count()) === 2 && (await toLine.first().isEnabled()), 15_000, {
           what: 'two callers to take',
         });
-        await toLine.first().click();
+        // The caller by number: the queue's order of two callers who phoned together is Twilio's to choose.
+        await page.getByTestId('queue-member').filter({ hasText: '+15551230001' }).getByTestId('take-to-line').click();
         await until(1, 'hold');
         assert.match(await line(1).getByTestId('line-from').textContent(), /\+15551230001/);
 
@@ -98,6 +99,11 @@ describe('studio lines view', () => {
         await page.keyboard.press('a');
         await until(1, 'on_air');
         await waitFor(async () => (await level(1)) > -20, 10_000, { what: 'line 1 meter moves' });
+        // The lines view is the on-air truth: the "On the air" card does not list the line's caller again (with a
+        // timer of its own that would not run).
+        await page.waitForTimeout(1500);
+        assert.equal(await page.locator('#on-air').getAttribute('data-state'), 'empty', 'line callers are not in "On the air"');
+        assert.doesNotMatch(await page.locator('#on-air').textContent(), /\+15551230001/);
 
         // The second caller to line 2 (the first empty one), then 2 + A: two callers on the air.
         await waitFor(async () => (await toLine.count()) === 1 && (await toLine.first().isEnabled()), 15_000, {
@@ -131,6 +137,7 @@ describe('studio lines view', () => {
         await until(1, 'on_air');
         await line(1).getByTestId('line-drop').click();
         await until(1, 'empty');
+        assert.equal(await page.locator('#on-air').getAttribute('data-state'), 'empty', 'nobody flashed up in "On the air"');
         await screenshot(page, 'lines/4-dropped');
       },
       server,

@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 use super::kiosk::client::Answer;
 use super::kiosk::{EXIT_UNREACHABLE, EXIT_USAGE, control, exit_for, fail};
 use crate::settings::Settings;
+use crate::settings::hybrid::MAX_LINES;
 
 /// How long a button may take (Twilio's REST API included).
 const WAIT: Duration = Duration::from_secs(20);
@@ -27,21 +28,40 @@ pub struct LineArgs {
     json: bool,
 }
 
+/// The request a command line asks for (`None`: the status), or why it makes no sense.
+fn request(target: &str, action: Option<&str>) -> Result<Option<(String, Value)>, String> {
+    const USAGE: &str = "use `piphone line N air|hold|drop|lock|unlock`, `piphone line next` or `piphone line status`";
+    match (target, action) {
+        ("status", None) => Ok(None),
+        ("next", None) => Ok(Some(("/api/lines/next".to_owned(), json!({})))),
+        ("status" | "next", Some(extra)) => {
+            Err(format!("`{target}` takes no action ({extra:?}); {USAGE}"))
+        }
+        (n, action) => {
+            let n: u8 = n
+                .parse()
+                .ok()
+                .filter(|n| (1..=MAX_LINES).contains(n))
+                .ok_or_else(|| format!("{n:?} is not a line number (1-{MAX_LINES}); {USAGE}"))?;
+            match action {
+                Some(a @ ("air" | "hold" | "drop" | "lock" | "unlock")) => {
+                    Ok(Some((format!("/api/lines/{n}"), json!({ "action": a }))))
+                }
+                Some(other) => Err(format!(
+                    "{other:?} is not a line button: air, hold, drop, lock or unlock"
+                )),
+                None => Err(format!(
+                    "line {n}: which button? air, hold, drop, lock or unlock"
+                )),
+            }
+        }
+    }
+}
+
 pub async fn run(settings: Settings, args: LineArgs) -> anyhow::Result<ExitCode> {
-    let request = match (args.target.as_str(), args.action.as_deref()) {
-        ("status", None) => None,
-        ("next", None) => Some(("/api/lines/next".to_owned(), json!({}))),
-        (n, Some(action @ ("air" | "hold" | "drop" | "lock" | "unlock")))
-            if n.parse::<u8>().is_ok() =>
-        {
-            Some((format!("/api/lines/{n}"), json!({ "action": action })))
-        }
-        _ => {
-            return Ok(fail(
-                EXIT_USAGE,
-                "use `piphone line N air|hold|drop|lock|unlock`, `piphone line next` or `piphone line status`",
-            ));
-        }
+    let request = match request(&args.target, args.action.as_deref()) {
+        Ok(request) => request,
+        Err(message) => return Ok(fail(EXIT_USAGE, &message)),
     };
     let control = match control(&settings) {
         Ok(c) => c,
@@ -105,6 +125,28 @@ pub fn describe(answer: &Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bad_command_lines_say_what_is_wrong() {
+        let cases: [(&str, Option<&str>, &str); 7] = [
+            ("0", Some("air"), "\"0\" is not a line number (1-8)"),
+            ("9", Some("air"), "\"9\" is not a line number (1-8)"),
+            ("two", Some("air"), "\"two\" is not a line number"),
+            ("2", Some("explode"), "\"explode\" is not a line button"),
+            ("2", None, "line 2: which button?"),
+            ("next", Some("air"), "`next` takes no action"),
+            ("status", Some("2"), "`status` takes no action"),
+        ];
+        for (target, action, said) in cases {
+            let err = request(target, action).expect_err(target);
+            assert!(err.contains(said), "{target} {action:?}: {err}");
+        }
+        assert_eq!(
+            request("2", Some("drop")).unwrap(),
+            Some(("/api/lines/2".to_owned(), json!({ "action": "drop" })))
+        );
+        assert_eq!(request("status", None).unwrap(), None);
+    }
 
     #[test]
     fn lines_as_text() {

@@ -31,24 +31,38 @@ pub enum LineError {
     NotWaiting,
     #[error("nobody is waiting")]
     NobodyWaiting,
-    /// Twilio refused because the account has as many calls as it may have at once.
+    /// Twilio refused because the account has as many calls as it may have at once (error 10004, "Call
+    /// concurrency limit exceeded", <https://www.twilio.com/docs/api/errors/10004>).
     #[error(
         "Twilio refused: the account is at its limit of calls at once (trial accounts 5; accounts upgraded \
          since February 2026 without an approved business profile 2 or 3). Every caller waiting or on a line \
-         is a call: drop one, or ask Twilio to lift the limit. ({0})"
+         is a call: drop one, or ask Twilio to lift the limit."
     )]
-    CallCap(String),
+    CallCap,
+    /// Twilio turned the request away as one of too many at once (HTTP 429, error 20429: REST requests, not
+    /// calls; <https://www.twilio.com/docs/api/errors/20429>), still so after the REST client's retries.
+    #[error("Twilio is refusing requests for now (too many at once): try again in a few seconds")]
+    TooManyRequests,
     #[error("Twilio request failed")]
     Twilio(#[source] RestError),
 }
 
-/// Twilio's refusal, with the concurrent-call cap named in words.
+/// Twilio's error 10004: the account's concurrent-call limit.
+const CALL_CONCURRENCY_LIMIT: u32 = 10004;
+/// Twilio's error 20429: too many concurrent REST requests (HTTP 429).
+const TOO_MANY_REQUESTS: u32 = 20429;
+
+/// Twilio's refusal, the documented limits named in words (by Twilio's error code or HTTP status, never by
+/// the wording of the message).
 fn twilio_error(e: RestError) -> LineError {
     match &e {
+        RestError::Api { error, .. } if error.code == Some(CALL_CONCURRENCY_LIMIT) => {
+            LineError::CallCap
+        }
         RestError::Api { status, error, .. }
-            if *status == 429 || error.message.to_ascii_lowercase().contains("concurren") =>
+            if *status == 429 || error.code == Some(TOO_MANY_REQUESTS) =>
         {
-            LineError::CallCap(error.message.clone())
+            LineError::TooManyRequests
         }
         _ => LineError::Twilio(e),
     }
@@ -195,10 +209,11 @@ impl Hybrid {
         }
     }
 
-    /// Callers whose stream never came (Twilio could not reach piphone's stream URL): Twilio has run the TwiML
-    /// after `<Connect>`, so they are back in the screened queue.
-    pub async fn give_up_overdue(&self) {
-        for call_sid in self.read(|l| l.overdue(super::lines::CONNECT_TIMEOUT)) {
+    /// Callers whose stream has not come within `timeout` (the engine uses [`super::lines::CONNECT_TIMEOUT`]):
+    /// Twilio could not reach piphone's stream URL and has run the TwiML after `<Connect>`, so they are back in
+    /// the screened queue, flagged as sent back by a fault.
+    pub async fn give_up_overdue(&self, timeout: std::time::Duration) {
+        for call_sid in self.read(|l| l.overdue(timeout)) {
             self.stream_ended(&call_sid, true).await;
         }
     }
@@ -224,21 +239,26 @@ mod tests {
     }
 
     #[test]
-    fn the_concurrent_call_cap_is_said_in_words() {
+    fn twilio_limits_are_told_by_their_documented_codes() {
+        let cap =
+            twilio_error(api(400, Some(10004), "Call concurrency limit exceeded")).to_string();
+        assert!(
+            cap.contains("limit of calls at once") && cap.contains("trial accounts 5"),
+            "{cap}"
+        );
         for e in [
             api(429, Some(20429), "Too Many Requests"),
-            api(400, None, "Account exceeded the concurrent calls limit"),
+            api(429, None, "Too Many Requests"),
         ] {
-            let said = twilio_error(e).to_string();
-            assert!(
-                said.contains("limit of calls at once") && said.contains("trial accounts 5"),
-                "{said}"
-            );
+            assert!(matches!(twilio_error(e), LineError::TooManyRequests));
         }
-        assert!(matches!(
-            twilio_error(api(500, None, "oops")),
-            LineError::Twilio(_)
-        ));
+        // Neither the message's wording nor other codes make a cap.
+        for e in [
+            api(400, None, "Account exceeded the concurrent calls limit"),
+            api(500, None, "oops"),
+        ] {
+            assert!(matches!(twilio_error(e), LineError::Twilio(_)));
+        }
     }
 
     #[test]

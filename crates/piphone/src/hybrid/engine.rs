@@ -14,6 +14,7 @@ use std::time::Duration;
 use anyhow::Context;
 use audio::Frame;
 
+use super::lines::CONNECT_TIMEOUT;
 use super::mix::MixCore;
 use super::{Hybrid, device};
 use crate::media::device::{Capture, Playback};
@@ -113,7 +114,7 @@ async fn run(hybrid: &Arc<Hybrid>, streams: &StreamHub) -> anyhow::Result<()> {
         }
         if tick % OVERDUE_TICKS == 0 {
             let hybrid = hybrid.clone();
-            tokio::spawn(async move { hybrid.give_up_overdue().await });
+            tokio::spawn(async move { hybrid.give_up_overdue(CONNECT_TIMEOUT).await });
         }
     }
     playback

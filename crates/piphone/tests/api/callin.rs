@@ -37,6 +37,14 @@ pub async fn twiml(app: &TestApp, path: &str, params: &[(String, String)]) -> El
     parse(&body).unwrap_or_else(|e| panic!("{path}: TwiML parses ({e}): {body}"))
 }
 
+/// A listener phones the station (`/voice/incoming`) and waits in the queue `queue_sid` (their first
+/// `/voice/wait`).
+pub async fn phones_and_waits(app: &TestApp, call_sid: &str, from: &str, queue_sid: &str) {
+    twiml(app, "/voice/incoming", &listener(call_sid, from)).await;
+    let wait = with(listener(call_sid, from), &[("QueueSid", queue_sid)]);
+    twiml(app, "/voice/wait", &wait).await;
+}
+
 pub fn verbs(doc: &Element) -> Vec<&str> {
     doc.children.iter().map(|c| c.name.as_str()).collect()
 }

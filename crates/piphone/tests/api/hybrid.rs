@@ -14,6 +14,10 @@ use crate::process;
 
 /// The acceptance scenario and the mixed output.
 mod audio_paths;
+/// `piphone line` with bad arguments.
+mod line_cli;
+/// Bad input, Twilio's limits, a stream that never comes: refused clearly, no caller lost.
+mod refusals;
 /// piphone killed with callers on lines: Twilio keeps them, in the screened queue.
 mod sigkill;
 
@@ -45,13 +49,7 @@ impl Studio {
     pub async fn start(output: &str) -> Studio {
         piphone::tls::install_crypto_provider();
         let dir = tempfile::tempdir().unwrap();
-        let studio = dir.path().join("studio.wav");
-        Wav::mono(Sine::new(STUDIO_HZ, -12.0).take(8000 * 4), 8000)
-            .write(&studio)
-            .unwrap();
-        let playback = dir.path().join("playback.wav");
-        let capture = format!("file:{}", studio.display());
-        let play = format!("file:{}", playback.display());
+        let (capture, play, playback) = file_devices(dir.path(), 4);
         let data = dir.path().join("data");
         let data = data.to_str().unwrap();
         let mut env = NO_TWILIO.to_vec();
@@ -193,6 +191,18 @@ impl Studio {
             })
             .collect()
     }
+}
+
+/// `file:` sound devices in `dir`: the studio input (`seconds` of [`STUDIO_HZ`], looped) and the playback WAV.
+/// Returns the `PIPHONE_HYBRID_CAPTURE` and `PIPHONE_HYBRID_PLAYBACK` values and the playback file.
+pub fn file_devices(dir: &std::path::Path, seconds: usize) -> (String, String, PathBuf) {
+    let studio = dir.join("studio.wav");
+    Wav::mono(Sine::new(STUDIO_HZ, -12.0).take(8000 * seconds), 8000)
+        .write(&studio)
+        .unwrap();
+    let playback = dir.join("playback.wav");
+    let play = format!("file:{}", playback.display());
+    (format!("file:{}", studio.display()), play, playback)
 }
 
 /// The level of the tone nearest `hz` within ±1.5 % (a line's drift buffer steers its read speed, which moves

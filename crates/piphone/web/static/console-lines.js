@@ -15,6 +15,8 @@ let receivedAt = performance.now();
 let selected = 1;
 let cards = new Map(); // call_sid -> caller card (notes), from the queue snapshot
 let advise = () => {};
+let shown = false; // this console shows the lines view (a host with PIPHONE_ONAIR=hybrid)
+const everOnLine = new Set(); // call_sids seen on a line: the lines view, not "On the air", shows them
 
 function showError(error) {
   advise(error.message || String(error));
@@ -145,6 +147,7 @@ function render() {
 
 function update(next) {
   picture = { lines: next.lines ?? [], returned: next.returned ?? [] };
+  for (const l of picture.lines) if (l.call_sid) everOnLine.add(l.call_sid);
   receivedAt = performance.now();
   render();
 }
@@ -156,6 +159,16 @@ export function linesSawQueue(snapshot) {
     if (c.caller) cards.set(c.call_sid, c.caller);
   }
   if (snapshot.lines) update(snapshot);
+}
+
+/**
+ * Whether the lines view shows (or showed) this caller. With the lines view on screen it is the on-air truth —
+ * state (a caller on hold is not on the air), time on the line, level — so the "On the air" card leaves these
+ * callers out rather than show them a second time with a timer that does not run. Remembered after the line
+ * empties, so a caller being dropped does not flash up in that card before the queue catches up.
+ */
+export function onLines(callSid) {
+  return shown && everOnLine.has(callSid);
 }
 
 /** A `lines` event. */
@@ -186,6 +199,7 @@ export function linesKey(key) {
 /** Shows the lines card; `showAdvice` reports refusals (a busy or locked line, Twilio's call limit). */
 export function setupLines(showAdvice) {
   advise = showAdvice;
+  shown = true;
   $('lines').hidden = false;
   $('lines-next').addEventListener('click', next);
   setInterval(render, 1000); // timers tick between updates

@@ -13,7 +13,7 @@ import { renderQueue } from './console-view.js';
 import { renderScreening, screenActions, setupScreener } from './console-screener.js';
 import { renderMessages, setupMessages } from './console-messages.js';
 import { listenShared } from './shared-events.js';
-import { linesEvent, linesKey, linesSawQueue, setupLines, takeToLine } from './console-lines.js';
+import { linesEvent, linesKey, linesSawQueue, onLines, setupLines, takeToLine } from './console-lines.js';
 
 const $ = (testid) => document.querySelector(`[data-testid="${testid}"]`);
 const ui = {
@@ -76,7 +76,9 @@ function focusKey() {
 function render() {
   const focused = focusKey();
   const take = hybrid ? takeToLine : takeActions;
-  renderQueue(snapshot, receivedAt, connected, {
+  // Callers on the hybrid's lines are in the lines view, not again in "On the air" (console-lines.js, onLines).
+  const view = { ...snapshot, on_air: snapshot.on_air.filter((a) => !onLines(a.call_sid)) };
+  renderQueue(view, receivedAt, connected, {
     waiting: (m) => [...screenActions(m), ...(snapshot.screened_only ? [] : take(m))],
     screened: take,
   });

@@ -22,6 +22,13 @@ fn hybrid(state: &AppState) -> Result<Arc<Hybrid>, AppError> {
     })
 }
 
+/// The `{n}` of a path. Taken as text and parsed here so that `/api/lines/abc` or `/api/lines/300` gets a
+/// JSON 400 like every other refusal (axum's `Path<u8>` answers in plain text).
+fn line_number(raw: &str) -> Result<u8, AppError> {
+    raw.parse()
+        .map_err(|_| AppError::BadRequest(format!("{raw:?} is not a line number")))
+}
+
 fn refused(e: LineError) -> AppError {
     match e {
         LineError::Refused(Refusal::NoSuchLine(_)) => AppError::BadRequest(e.to_string()),
@@ -47,10 +54,11 @@ pub struct PressBody {
 pub async fn press(
     State(state): State<AppState>,
     who: LineOperator,
-    Path(n): Path<u8>,
+    Path(n): Path<String>,
     JsonBody(body): JsonBody<PressBody>,
 ) -> Result<Json<LinesSnapshot>, AppError> {
     let hybrid = hybrid(&state)?;
+    let n = line_number(&n)?;
     tracing::info!(by = who.name(), line = n, action = ?body.action, "line button");
     hybrid.press(n, body.action).await.map_err(refused)?;
     Ok(Json(hybrid.snapshot()))
@@ -69,10 +77,11 @@ pub struct TakeBody {
 pub async fn take(
     State(state): State<AppState>,
     who: LineOperator,
-    Path(n): Path<u8>,
+    Path(n): Path<String>,
     JsonBody(body): JsonBody<TakeBody>,
 ) -> Result<Json<LinesSnapshot>, AppError> {
     let hybrid = hybrid(&state)?;
+    let n = line_number(&n)?;
     let mode = if body.air { Mode::OnAir } else { Mode::Hold };
     tracing::info!(by = who.name(), line = n, call_sid = %body.call_sid, "take onto a line");
     hybrid

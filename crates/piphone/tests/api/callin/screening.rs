@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use super::{listener, status, text, twiml, verbs, with};
+use super::{listener, phones_and_waits, status, text, twiml, verbs, with};
 use crate::helpers::{ACCOUNT_SID, ADMIN_PASSWORD, TestApp, client_call, spawn_app_with};
 
 const QU: &str = "QU0123456789abcdef0123456789abcdef";
@@ -78,13 +78,7 @@ async fn show(extra: &[(&str, &str)]) -> Show {
     app.add_user("sam", Role::Screener, PASSWORD).await;
     app.add_user("dj", Role::Host, PASSWORD).await;
     for (sid, from) in [("CA01", "+14155550101"), ("CA02", "+14155550102")] {
-        twiml(&app, "/voice/incoming", &listener(sid, from)).await;
-        twiml(
-            &app,
-            "/voice/wait",
-            &with(listener(sid, from), &[("QueueSid", QU)]),
-        )
-        .await;
+        phones_and_waits(&app, sid, from, QU).await;
     }
     let sam = app.login("sam", PASSWORD).await.unwrap();
     let admin = app.login("admin", ADMIN_PASSWORD).await.unwrap();

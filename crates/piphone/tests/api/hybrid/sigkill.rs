@@ -1,9 +1,8 @@
 use std::time::{Duration, Instant};
 
-use audio::tone::Sine;
-use audio::wav::Wav;
 use serde_json::{Value, json};
 
+use super::file_devices;
 use crate::process::{self, free_port, login, wait_healthy};
 use crate::sandbox_process::{sandbox_call, start_sandbox};
 
@@ -51,12 +50,7 @@ fn lists(value: &Value, sid: &str) -> bool {
 async fn callers_on_lines_are_in_the_screened_queue_after_piphone_is_killed() {
     piphone::tls::install_crypto_provider();
     let dir = tempfile::tempdir().unwrap();
-    let studio = dir.path().join("studio.wav");
-    Wav::mono(Sine::new(1800.0, -12.0).take(8000), 8000)
-        .write(&studio)
-        .unwrap();
-    let capture = format!("file:{}", studio.display());
-    let playback = format!("file:{}", dir.path().join("playback.wav").display());
+    let (capture, playback, _) = file_devices(dir.path(), 1);
     let listen = format!("127.0.0.1:{}", free_port());
     let base = format!("https://{listen}");
     let client = process::client();
