@@ -163,9 +163,31 @@ function hangUp() {
   }
 }
 
+// The SDK hands each sendDigits() to RTCDTMFSender.insertDTMF, which replaces tones still waiting to play: keys
+// pressed faster than a tone lasts (160 ms, then a 70 ms gap) would be lost. Keys wait here and go one per slot.
+const DTMF_SLOT_MS = 240;
+let keysWaiting = [];
+let keyTimer = null;
+
+function sendKey(key) {
+  keysWaiting.push(key);
+  if (keyTimer === null) sendNextKey();
+}
+
+function sendNextKey() {
+  const key = keysWaiting.shift();
+  if (key === undefined || !activeCall) {
+    keysWaiting = [];
+    keyTimer = null;
+    return;
+  }
+  activeCall.sendDigits(key);
+  keyTimer = setTimeout(sendNextKey, DTMF_SLOT_MS);
+}
+
 function pressKey(key) {
   if (activeCall) {
-    activeCall.sendDigits(key);
+    sendKey(key);
     flashKey(key);
   } else if (!ui.number.readOnly) {
     ui.number.value += key;
