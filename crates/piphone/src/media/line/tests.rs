@@ -225,6 +225,8 @@ fn bursty_arrival_grows_the_target_and_is_absorbed() {
         let run = drift_run(drift, 600, 3);
         eprintln!("bursts of 3, drift {drift:+}: {run:?}");
         assert!(run.delay.1 <= f64::from(MEASURED_BURSTY_MAX_MS), "{run:?}");
+        // The two-frame gaps between bursts grew the target beyond the even stream's (32 … 44 ms).
+        assert!(run.target.0 > 45.0, "{run:?}");
         assert!((run.hz - 1000.0 * (1.0 + drift)).abs() < 5.0, "{run:?}");
     }
 }
