@@ -23,8 +23,6 @@ import urllib.parse
 import urllib.request
 from statistics import median
 
-from twilio.request_validator import RequestValidator
-
 BENCH = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(BENCH)
 RESULTS = os.path.join(BENCH, "results")
@@ -206,6 +204,9 @@ def voice_params():
 
 def signed_voice(path="/voice"):
     """The form body and its X-Twilio-Signature, computed by twilio-python (the reference)."""
+    # Imported here so that bench/audio.py can reuse this module's helpers without the venv.
+    from twilio.request_validator import RequestValidator
+
     params = voice_params()
     body = urllib.parse.urlencode(params)
     signature = RequestValidator(AUTH_TOKEN).compute_signature(PUBLIC_URL + path, dict(params))
@@ -527,22 +528,30 @@ def main():
     for name in contenders:
         res.setdefault("final_mb", {})[name] = memory_mb(procs[name])
     kill_all()
-    with open(os.path.splitext(args.out)[0] + ".json", "w") as f:
-        json.dump(res, f, indent=2)
-    md = report(res)
-    with open(args.out, "w") as f:
-        f.write(md)
-    print(md)
+    md = publish(res, report, args.out)
     if args.docs:
         splice_docs(md, " ".join(["bench/run.sh"] + sys.argv[1:]))
 
 
-def splice_docs(md, command):
-    """Puts the table between the markers in docs/BENCHMARKS.md."""
+def publish(res, report_fn, out):
+    """Writes `res` as `<out>.json` (first, so a failing report loses nothing) and its report to `out`; prints and
+    returns the report."""
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    with open(os.path.splitext(out)[0] + ".json", "w") as f:
+        json.dump(res, f, indent=2)
+    md = report_fn(res)
+    with open(out, "w") as f:
+        f.write(md)
+    print(md)
+    return md
+
+
+def splice_docs(md, command, marker="results"):
+    """Puts the table between the `<!-- {marker}:start/end -->` markers in docs/BENCHMARKS.md."""
     path = os.path.join(ROOT, "docs", "BENCHMARKS.md")
     with open(path) as f:
         text = f.read()
-    start, end = "<!-- results:start -->", "<!-- results:end -->"
+    start, end = f"<!-- {marker}:start -->", f"<!-- {marker}:end -->"
     if start not in text or end not in text:
         die(f"{path} has no {start} ... {end} markers")
     head, rest = text.split(start, 1)

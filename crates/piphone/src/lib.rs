@@ -11,6 +11,7 @@ pub mod cli;
 pub mod domain;
 pub mod error;
 pub mod fsutil;
+pub mod hybrid;
 pub mod kiosk;
 pub mod media;
 pub mod routes;

@@ -18,6 +18,7 @@ use url::Url;
 use crate::auth::{LoginLimiter, password};
 use crate::callin::QueueHub;
 use crate::domain::{DialPolicy, Role};
+use crate::hybrid::Hybrid;
 use crate::settings::{IncomingMode, Secret, Settings, TwilioSettings};
 use crate::state::{AppState, AppStateInner, Presence, SandboxLink};
 use crate::store::{self, NewUser, Store};
@@ -104,6 +105,20 @@ impl Application {
             .context("creating the local control secret")?;
         let kiosk = Arc::new(crate::kiosk::KioskHub::new(control));
 
+        if settings.hybrid.enabled() {
+            crate::hybrid::device(&settings.hybrid.capture).context("PIPHONE_HYBRID_CAPTURE")?;
+            crate::hybrid::device(&settings.hybrid.playback).context("PIPHONE_HYBRID_PLAYBACK")?;
+        }
+        let hybrid = settings.hybrid.enabled().then(|| {
+            Arc::new(Hybrid::new(
+                settings.hybrid.clone(),
+                callin.clone(),
+                store.clone(),
+                rest.clone(),
+                crate::state::webhook_url(&public_url, crate::hybrid::twiml::LINE_PATH),
+            ))
+        });
+
         let state = AppState::new(AppStateInner {
             settings: Arc::new(settings),
             store,
@@ -117,10 +132,14 @@ impl Application {
             presence: Arc::new(Presence::default()),
             rest,
             callin,
+            hybrid,
             kiosk,
             streams: crate::media::streams::StreamHub::new(),
             sandbox: sandbox.clone(),
         });
+        if let Some(hybrid) = &state.hybrid {
+            crate::hybrid::engine::spawn(hybrid.clone(), state.streams.clone());
+        }
         let mut router = crate::routes::router(state.clone());
         if let Some(SandboxLink::InProcess(sb)) = &sandbox {
             router = router.merge(sb.router());

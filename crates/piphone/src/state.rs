@@ -49,6 +49,8 @@ pub struct AppStateInner {
     pub rest: twilio::rest::Client,
     /// The call-in queue as piphone sees it, and its live updates.
     pub callin: Arc<QueueHub>,
+    /// The studio hybrid's lines, with `PIPHONE_ONAIR=hybrid`.
+    pub hybrid: Option<Arc<crate::hybrid::Hybrid>>,
     /// The relay between the command line and the kiosk page.
     pub kiosk: Arc<crate::kiosk::KioskHub>,
     /// Media Streams arriving at `/voice/stream`, routed to the hybrid's lines or the stream-engine phone.
@@ -65,11 +67,17 @@ impl AppStateInner {
     /// The absolute URL Twilio should request for piphone's `path_and_query` (REST `Url` parameters must be
     /// absolute); built like the URL webhook signatures are checked against.
     pub fn webhook_url(&self, path_and_query: &str) -> String {
-        format!(
-            "{}{path_and_query}",
-            self.public_url.as_str().trim_end_matches('/')
-        )
+        webhook_url(&self.public_url, path_and_query)
     }
+}
+
+/// The absolute URL Twilio should request for piphone's `path_and_query`, under the public base URL (its path
+/// kept: piphone may sit under a prefix behind a proxy).
+pub fn webhook_url(public_url: &Url, path_and_query: &str) -> String {
+    format!(
+        "{}{path_and_query}",
+        public_url.as_str().trim_end_matches('/')
+    )
 }
 
 /// How piphone reaches the sandbox in sandbox mode.

@@ -20,10 +20,10 @@
 //! (`account/`), signed exactly as Twilio signs for those URLs, delivered to
 //! [`SandboxOptions::deliver_to`], and executes the TwiML it gets back. Durations are simulated and
 //! scaled by [`SandboxOptions::speed`] (see [`Timing`]). Simulated parties speak and hear real
-//! audio (`media/`: voices, Say/Play/Pause, bridges, ringback, Media Streams, in-band DTMF); the browser's peer
-//! connection still reaches signaling state `stable` with a synthetic SDP (`sdp.rs`) and stops there.
-//! With the opt-in `webrtc` feature, a browser's outgoing call is answered with real WebRTC media
-//! (`webrtc`: ICE-lite, DTLS-SRTP, PCMU) instead, falling back to the synthetic SDP.
+//! audio (`media/`: voices, Say/Play/Pause, bridges, ringback, Media Streams, in-band DTMF), and so do browsers,
+//! with real WebRTC media both for calls they place and calls to them (`webrtc`: ICE-lite, DTLS-SRTP, PCMU; the
+//! default feature `webrtc`). Without the feature, or when media cannot start, the browser's peer connection
+//! reaches signaling state `stable` with a synthetic SDP (`sdp.rs`) and stops there.
 
 mod account;
 mod auth;

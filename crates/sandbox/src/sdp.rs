@@ -1,6 +1,7 @@
 //! Just enough SDP for the browser's `RTCPeerConnection` to reach signaling state `stable`:
 //! an answer derived from the SDK's offer (same m-lines and mids, opus, fresh ICE credentials,
-//! a sha-256 fingerprint, `setup:active`) and an offer for calls to the browser. No media flows.
+//! a sha-256 fingerprint, `setup:active`) and an offer for calls to the browser. No media flows: the
+//! fallback when real media (`webrtc/`) cannot start, and all there is without the `webrtc` feature.
 
 use rand::Rng;
 

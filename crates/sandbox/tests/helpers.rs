@@ -461,8 +461,13 @@ impl Ws {
     /// Places a browser call (`invite` with [`OFFER`] and `params` as the SDK's `twilio.params` string) and waits
     /// for `ringing`; returns the call's CallSid.
     pub async fn invite(&mut self, callsid: &str, params: Option<&str>) -> String {
+        self.invite_with(callsid, params, OFFER).await
+    }
+
+    /// [`Ws::invite`] with the SDP offer `sdp`.
+    pub async fn invite_with(&mut self, callsid: &str, params: Option<&str>, sdp: &str) -> String {
         let twilio = params.map_or_else(|| json!({}), |p| json!({ "params": p }));
-        let invite = json!({ "callsid": callsid, "sdp": OFFER, "twilio": twilio });
+        let invite = json!({ "callsid": callsid, "sdp": sdp, "twilio": twilio });
         self.send("invite", invite).await;
         let ringing = self.expect("ringing").await;
         ringing["callsid"].as_str().unwrap().to_owned()

@@ -7,8 +7,12 @@ mod delivery;
 mod engine;
 mod gateway;
 mod helpers;
+#[cfg(feature = "webrtc")]
+mod peer;
 mod rest;
 mod setup;
 mod setup_errors;
 mod signatures;
 mod streams;
+#[cfg(feature = "webrtc")]
+mod webrtc;

@@ -19,6 +19,7 @@ use std::time::{Duration, Instant};
 use base64::Engine;
 use hmac::{Hmac, Mac};
 use memchr::memmem;
+use piphone_bench_tools::form_encode;
 use serde_json::{Value, json};
 use sha1::Sha1;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -149,26 +150,6 @@ fn sign(token: &str, url: &str, params: &[(&str, &str)]) -> String {
     let mut mac = Hmac::<Sha1>::new_from_slice(token.as_bytes()).expect("any key length");
     mac.update(s.as_bytes());
     base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
-}
-
-fn form_encode(params: &[(&str, &str)]) -> String {
-    params
-        .iter()
-        .map(|(k, v)| {
-            let enc = |x: &str| {
-                x.bytes()
-                    .map(|b| match b {
-                        b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                            (b as char).to_string()
-                        }
-                        _ => format!("%{b:02X}"),
-                    })
-                    .collect::<String>()
-            };
-            format!("{}={}", enc(k), enc(v))
-        })
-        .collect::<Vec<_>>()
-        .join("&")
 }
 
 async fn mock_count(mock: SocketAddr) -> Result<(u64, Value), String> {

@@ -317,6 +317,13 @@ impl Board {
         host
     }
 
+    /// A caller on the air is back in the screened queue (a hybrid line's stream broke): shown waiting there at
+    /// once, with their notes.
+    pub fn back_to_screened(&mut self, call_sid: &str) {
+        self.on_air.retain(|o| o.call_sid != call_sid);
+        self.screened.arrive(call_sid, self.now.instant);
+    }
+
     /// The caller left `line` (`/voice/left`, Twilio's `QueueResult` and `QueueTime`). `redirected` and `leave`
     /// mean piphone moved them on (to a screener, another queue): only that queue changes. Anything else is a
     /// departure.

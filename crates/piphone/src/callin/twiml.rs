@@ -84,12 +84,16 @@ pub fn enqueue_screened(settings: &CallinSettings) -> VoiceResponse {
         .say(Say::new(
             "Thanks! You are next in line for the host. Please hold.",
         ))
-        .enqueue(
-            Enqueue::new(settings.screened_queue())
-                .expect("screened queue name checked in settings")
-                .wait_url(SCREENED_WAIT_PATH)
-                .action(SCREENED_LEFT_PATH),
-        )
+        .enqueue(screened_queue(settings, SCREENED_WAIT_PATH))
+}
+
+/// `<Enqueue>` into the screened queue, its hold at `wait_url` (normally [`SCREENED_WAIT_PATH`]) and its leaving
+/// at [`SCREENED_LEFT_PATH`].
+pub fn screened_queue(settings: &CallinSettings, wait_url: &str) -> Enqueue {
+    Enqueue::new(settings.screened_queue())
+        .expect("screened queue name checked in settings")
+        .wait_url(wait_url)
+        .action(SCREENED_LEFT_PATH)
 }
 
 /// A caller a host chose waits in the host's own queue; its hold and action carry the host's identity.

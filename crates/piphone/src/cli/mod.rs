@@ -4,13 +4,17 @@
 //! * [`user`], [`ban`], [`config`], [`sandbox`] — `piphone user …`, `ban …`, `config check`,
 //!   `sandbox call-in|serve`.
 //! * [`kiosk`] — `piphone kiosk` (the Chromium supervisor) and `call/hangup/answer/dtmf/status`.
+//! * [`hybrid`] — `piphone hybrid test` (the studio hybrid's wiring check).
+//! * [`line`] — `piphone line N air|hold|drop|lock|unlock|next|status` (the studio hybrid's buttons).
 //! * [`doctor`] — `piphone doctor`.
 //! * [`twilio`] — `piphone twilio setup|teardown` ([`twilio_setup`] does the work).
 
 pub mod ban;
 pub mod config;
 pub mod doctor;
+pub mod hybrid;
 pub mod kiosk;
+pub mod line;
 pub mod prompt;
 pub mod sandbox;
 pub mod twilio;
@@ -60,6 +64,11 @@ enum Command {
     /// Connect a Twilio account to piphone (setup), or undo it (teardown).
     #[command(subcommand)]
     Twilio(twilio::TwilioCommand),
+    /// The studio hybrid: `hybrid test` checks the sound card's wiring.
+    #[command(subcommand)]
+    Hybrid(hybrid::HybridCommand),
+    /// Press a studio hybrid line's button: `line N air|hold|drop|lock|unlock`, `line next`, `line status`.
+    Line(line::LineArgs),
     /// Check this installation: settings, TLS, the server, the kiosk, Chromium, sound cards, the public URL.
     /// Prints OK/WARN/FAIL lines; exits 1 when something FAILs.
     Doctor,
@@ -88,6 +97,8 @@ pub async fn run(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<Exi
         Command::Config(ConfigCommand::Check) => config::run(&settings, &warnings),
         Command::Sandbox(cmd) => sandbox::run(settings, cmd).await,
         Command::Kiosk(cmd) => kiosk::run(settings, cmd).await,
+        Command::Hybrid(cmd) => hybrid::run(settings, cmd).await,
+        Command::Line(args) => line::run(settings, args).await,
         Command::Doctor => Ok(doctor::run(Ok((settings, warnings))).await),
         Command::Twilio(cmd) => twilio::run(cmd).await,
     }

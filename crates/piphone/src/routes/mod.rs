@@ -37,6 +37,7 @@ pub const WEBHOOK_ROUTES: &[&str] = &[
     "/voice/screen-ended",
     "/voice/screened",
     "/voice/picked",
+    "/voice/line",
     "/voice/stream",
 ];
 

@@ -5,13 +5,15 @@
 //!
 //! * [`names`] — the one list of setting names (environment variable, file key, Twilio's usual name).
 //! * [`sources`] — environment over file, one rule for empty values, and which source supplied each value.
-//! * [`callin`], [`kiosk`], [`credentials`] — the call-in and kiosk sections, the Twilio credentials.
+//! * [`callin`], [`kiosk`], [`hybrid`], [`credentials`] — the call-in, kiosk and studio hybrid sections, the Twilio
+//!   credentials.
 //! * `problems` — what is wrong with settings that parsed (`config check`, `doctor`); `report` — the listing.
 //!
 //! Secrets live in [`Secret`], whose `Debug` and `Display` never print the value.
 
 pub mod callin;
 pub mod credentials;
+pub mod hybrid;
 pub mod kiosk;
 pub mod names;
 mod problems;
@@ -30,6 +32,7 @@ use url::Url;
 
 pub use callin::{CallinSettings, Greeting, IncomingMode};
 pub use credentials::TwilioSettings;
+pub use hybrid::HybridSettings;
 pub use kiosk::KioskSettings;
 pub use report::ReportLine;
 pub use secret::Secret;
@@ -80,6 +83,8 @@ pub struct Settings {
     pub callin: CallinSettings,
     /// The kiosk browser (`piphone kiosk`): its user, Chromium, auto-answer.
     pub kiosk: KioskSettings,
+    /// The studio hybrid (`PIPHONE_ONAIR=hybrid`): lines, hold, outputs, sound devices.
+    pub hybrid: HybridSettings,
     /// Which source supplied each value (`config check` prints it).
     pub origins: Origins,
 }
@@ -220,6 +225,7 @@ impl Settings {
         let admin_password = src.get("PIPHONE_ADMIN_PASSWORD").map(Secret::new);
         let callin = CallinSettings::from_sources(&mut src)?;
         let kiosk = KioskSettings::from_sources(&mut src)?;
+        let hybrid = HybridSettings::from_sources(&mut src)?;
 
         Ok((
             Settings {
@@ -241,6 +247,7 @@ impl Settings {
                 config_file,
                 callin,
                 kiosk,
+                hybrid,
                 origins: src.into_origins(),
             },
             warnings,

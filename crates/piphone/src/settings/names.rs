@@ -116,6 +116,12 @@ pub const KNOWN: &[Name] = &[
     setting("PIPHONE_KIOSK_HEADLESS", "kiosk_headless"),
     setting("PIPHONE_KIOSK_AUDIO_INPUT", "kiosk_audio_input"),
     setting("PIPHONE_KIOSK_AUDIO_OUTPUT", "kiosk_audio_output"),
+    setting("PIPHONE_ONAIR", "onair"),
+    setting("PIPHONE_HYBRID_LINES", "hybrid_lines"),
+    setting("PIPHONE_HYBRID_HOLD", "hybrid_hold"),
+    setting("PIPHONE_HYBRID_OUTPUT", "hybrid_output"),
+    setting("PIPHONE_HYBRID_CAPTURE", "hybrid_capture"),
+    setting("PIPHONE_HYBRID_PLAYBACK", "hybrid_playback"),
 ];
 
 /// The setting an environment variable names (its `PIPHONE_…` or its Twilio name).

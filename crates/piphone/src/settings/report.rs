@@ -94,6 +94,7 @@ impl Settings {
         ];
         values.extend(self.callin.lines());
         values.extend(self.kiosk.lines());
+        values.extend(self.hybrid.lines());
 
         let mode = if self.sandbox() { "sandbox" } else { "twilio" };
         let mut lines = vec![ReportLine {

@@ -10,6 +10,7 @@ mod dial_policy;
 mod doctor;
 mod faults;
 mod helpers;
+mod hybrid;
 mod kiosk;
 mod login;
 mod process;

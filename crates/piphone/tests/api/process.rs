@@ -98,3 +98,16 @@ pub async fn login(client: &reqwest::Client, base: &str) -> String {
         .unwrap()
         .to_owned()
 }
+
+/// Runs `cmd` to its end (off the async threads); returns its exit code and standard output + error.
+pub async fn finish(mut cmd: Command) -> (i32, String) {
+    let out = tokio::task::spawn_blocking(move || cmd.output().expect("run piphone"))
+        .await
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.code().unwrap_or(-1), text)
+}

@@ -11,7 +11,7 @@ use crate::process::{self, Running, free_port, login, wait_healthy};
 
 /// `piphone sandbox serve` on a free port (its webhooks go to `PIPHONE_LISTEN`, piphone's address); returns it
 /// and the URL it printed as its first line.
-async fn start_sandbox(dir: &Path, piphone_listen: &str) -> (Running, String) {
+pub async fn start_sandbox(dir: &Path, piphone_listen: &str) -> (Running, String) {
     let mut sandbox = process::spawn(
         &["sandbox", "serve", "--listen", "127.0.0.1:0"],
         dir,
@@ -80,7 +80,7 @@ async fn wait_until_shown(client: &reqwest::Client, base: &str, call_sid: &str) 
 }
 
 /// The sandbox's view of one call (control API).
-async fn sandbox_call(
+pub async fn sandbox_call(
     client: &reqwest::Client,
     sandbox: &str,
     creds: &sandbox::Credentials,

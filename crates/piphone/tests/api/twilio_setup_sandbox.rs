@@ -7,7 +7,7 @@
 use std::fs::File;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -39,17 +39,9 @@ struct Transcript {
 impl Transcript {
     /// Runs `piphone <args>` to its end; returns its exit code and standard output + error.
     async fn run(&mut self, args: &[&str], env: &[(&str, String)]) -> (i32, String) {
-        let mut cmd = piphone(args, env);
-        let out: Output = tokio::task::spawn_blocking(move || cmd.output().expect("run piphone"))
-            .await
-            .unwrap();
-        let text = format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let (code, text) = process::finish(piphone(args, env)).await;
         self.texts.push(text.clone());
-        (out.status.code().unwrap_or(-1), text)
+        (code, text)
     }
 
     /// Starts a long-running `piphone <args>` whose standard output and error go to `<log>` (read at the end).

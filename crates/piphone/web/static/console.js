@@ -13,6 +13,7 @@ import { renderQueue } from './console-view.js';
 import { renderScreening, screenActions, setupScreener } from './console-screener.js';
 import { renderMessages, setupMessages } from './console-messages.js';
 import { listenShared } from './shared-events.js';
+import { linesEvent, linesKey, linesSawQueue, setupLines, takeToLine } from './console-lines.js';
 
 const $ = (testid) => document.querySelector(`[data-testid="${testid}"]`);
 const ui = {
@@ -42,6 +43,7 @@ let snapshot = {
 };
 let receivedAt = performance.now();
 let connected = false;
+let hybrid = false; // PIPHONE_ONAIR=hybrid: callers go on the studio hybrid's lines, not this browser
 
 function showAdvice(text) {
   ui.advice.textContent = text || '';
@@ -73,9 +75,10 @@ function focusKey() {
 
 function render() {
   const focused = focusKey();
+  const take = hybrid ? takeToLine : takeActions;
   renderQueue(snapshot, receivedAt, connected, {
-    waiting: (m) => [...screenActions(m), ...(snapshot.screened_only ? [] : takeActions(m))],
-    screened: takeActions,
+    waiting: (m) => [...screenActions(m), ...(snapshot.screened_only ? [] : take(m))],
+    screened: take,
   });
   renderScreening(snapshot);
   renderMessages(snapshot, me);
@@ -93,13 +96,15 @@ function render() {
 
 function listen() {
   // One /events stream per browser, shared by its console tabs (shared-events.js explains why).
-  listenShared('/events', ['queue'], {
+  listenShared('/events', ['queue', 'lines'], {
     queue: (data) => {
       snapshot = JSON.parse(data);
       receivedAt = performance.now();
       connected = true;
+      linesSawQueue(snapshot);
       render();
     },
+    lines: linesEvent,
     state: ({ connected: open, closed }) => {
       connected = open;
       render();
@@ -190,7 +195,9 @@ function wireUi() {
     const t = event.target;
     if (t instanceof HTMLInputElement || t instanceof HTMLSelectElement || t instanceof HTMLTextAreaElement) return;
     const key = event.key.toLowerCase();
-    if (key === 'n' && !ui.next.disabled) {
+    if (hybrid && me?.can_take_calls) {
+      if (linesKey(key)) event.preventDefault();
+    } else if (key === 'n' && !ui.next.disabled) {
       event.preventDefault();
       nextCaller();
     } else if (key === 'h' && !ui.hangup.disabled) {
@@ -212,7 +219,9 @@ async function main() {
   }
   showModeBanner(Boolean(me.sandbox));
   ui.identity.textContent = me.identity;
-  document.getElementById('line-card').hidden = !me.can_take_calls;
+  hybrid = me.onair === 'hybrid';
+  document.getElementById('line-card').hidden = !me.can_take_calls || hybrid;
+  if (hybrid && me.can_take_calls) setupLines(showAdvice);
   $('calls-link').hidden = !me.can_read_call_log;
   if (me.sandbox) setupSandboxPanel();
   if (!window.Twilio?.Device) {

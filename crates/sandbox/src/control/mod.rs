@@ -4,7 +4,7 @@
 //!
 //! | Route | Body | Answer |
 //! |---|---|---|
-//! | `POST /sandbox/call-in` | `{"from":"+15551230001","count":1,"voice":{"tone_hz":440},"wait":false}` (voice: or `{"speech":"…"}`) | `{"calls":[{"call_sid","from"}]}`; with `"wait":true` each call also has `webhook` (its first webhook's `url`, `delivered_to`, `status` or `error`, see [`crate::PlacedCall`]) once known, waiting up to 16 s |
+//! | `POST /sandbox/call-in` | `{"from":"+15551230001","count":1,"voice":{"tone_hz":440},"wait":false}` (voice: or `{"speech":"…"}`, or `{"echo":true}`: says back what it hears, one 20 ms tick later) | `{"calls":[{"call_sid","from"}]}`; with `"wait":true` each call also has `webhook` (its first webhook's `url`, `delivered_to`, `status` or `error`, see [`crate::PlacedCall`]) once known, waiting up to 16 s |
 //! | `GET /sandbox/setup` | | the setup resources, see [`crate::Sandbox::setup`] |
 //! | `GET /sandbox/calls` | | `{"calls":[CallView…]}` |
 //! | `GET /sandbox/calls/{sid}` | | `CallView {call_sid, direction, from, to, status, parent_call_sid, queue, bridged_with, events, audio}` |

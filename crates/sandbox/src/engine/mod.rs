@@ -11,6 +11,9 @@ mod enqueue;
 mod leg;
 mod outbound;
 pub mod queue;
+mod ring;
+#[cfg(feature = "webrtc")]
+mod rtc;
 mod sound;
 mod stream;
 mod timing;
@@ -43,8 +46,8 @@ pub enum Signal {
     Digits { digits: String, inband: bool },
     /// Leave whatever TwiML is running and continue with this document (REST redirect, dequeue).
     Redirect(Source),
-    /// A browser (signaling connection `conn_id`) answered this (dialled) leg.
-    Answer { conn_id: u64 },
+    /// A browser (signaling connection `conn_id`) answered this (dialled) leg, with its SDP answer to our offer.
+    Answer { conn_id: u64, sdp: Option<String> },
     /// A browser (signaling connection `conn_id`) rejected this (dialled) leg.
     Reject { conn_id: u64 },
     /// A `<Dial><Queue>` on leg `by` took this queued leg out of its queue.
@@ -103,10 +106,13 @@ pub struct Phone {
 }
 
 /// A registered browser: frames for it go through `tx`.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ClientConn {
     pub conn_id: u64,
     pub tx: mpsc::UnboundedSender<String>,
+    /// The media server that offers it calls (on the local IP its signaling connection reached).
+    #[cfg(feature = "webrtc")]
+    pub media: crate::webrtc::MediaServer,
 }
 
 #[derive(Default)]

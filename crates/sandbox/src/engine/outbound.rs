@@ -16,9 +16,9 @@ use tokio::sync::mpsc::UnboundedReceiver;
 use url::Url;
 
 use super::leg::{Leg, end_leg};
+use super::ring::BrowserRing;
 use super::{Behaviour, CallRecord, ClientConn, Engine, Method, Party, Signal, Source};
 use crate::ids;
-use crate::proto::frame;
 
 /// Where status callbacks go and which are wanted.
 #[derive(Debug, Clone)]
@@ -196,12 +196,12 @@ async fn ring(
         if browsers.is_empty() {
             return Rung::Ended("no-answer", "callee".into());
         }
-        for b in &browsers {
-            let _ = b.tx.send(invite(engine, sid, call));
-        }
         (timeout_ms, Rung::Ended("no-answer", "timeout".into()))
     } else {
         let phone = engine.phone(&call.to);
+        if let Some(voice) = &phone.voice {
+            engine.media.set_mouth(sid, engine.media.mouth(voice));
+        }
         match phone.behaviour {
             Behaviour::Answer if phone.ring_ms <= timeout_ms => {
                 (phone.ring_ms, Rung::Answered(Party::Phone))
@@ -216,27 +216,32 @@ async fn ring(
             ),
         }
     };
-    let cancel = |except: Option<u64>| {
-        for b in browsers.iter().filter(|b| Some(b.conn_id) != except) {
-            let _ = b.tx.send(frame("cancel", json!({ "callsid": sid })));
-        }
-    };
+    let parameters = json!({
+        "CallSid": sid,
+        "From": call.from,
+        "To": call.to,
+        "AccountSid": engine.creds.account_sid,
+        "Params": "",
+    });
+    let invites = browsers.into_iter().map(|b| (b, parameters.clone()));
+    // Empty for a phone.
+    let mut browsers = BrowserRing::invite(sid, invites.collect()).await;
     let deadline = Instant::now() + engine.timing.scaled(ring_ms);
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
         let signal = tokio::select! {
             _ = tokio::time::sleep(left) => {
                 if matches!(fate, Rung::Ended(..)) {
-                    cancel(None);
+                    browsers.cancel(None);
                 }
                 return fate;
             }
             s = rx.recv() => s,
         };
         match signal {
-            Some(Signal::Answer { conn_id }) => {
-                cancel(Some(conn_id));
-                let b = browsers.iter().find(|b| b.conn_id == conn_id);
+            Some(Signal::Answer { conn_id, sdp }) => {
+                browsers.answered(engine, conn_id, sdp.as_deref());
+                let b = browsers.conn(conn_id);
                 return Rung::Answered(b.map_or(Party::Phone, |b| Party::Browser {
                     conn_id,
                     tx: b.tx.clone(),
@@ -244,33 +249,15 @@ async fn ring(
                 }));
             }
             Some(Signal::Reject { conn_id }) => {
-                cancel(Some(conn_id));
+                browsers.cancel(Some(conn_id));
                 return Rung::Ended("busy", "client".into());
             }
             Some(Signal::Hangup { by }) => {
-                cancel(None);
+                browsers.cancel(None);
                 return Rung::Ended("canceled", by);
             }
             None => return Rung::Ended("canceled", "system".into()),
             Some(_) => {}
         }
     }
-}
-
-/// The `invite` a browser gets for a REST-created call to `client:NAME`.
-fn invite(engine: &Engine, sid: &str, call: &Outbound) -> String {
-    frame(
-        "invite",
-        json!({
-            "callsid": sid,
-            "sdp": crate::sdp::offer(),
-            "parameters": {
-                "CallSid": sid,
-                "From": call.from,
-                "To": call.to,
-                "AccountSid": engine.creds.account_sid,
-                "Params": "",
-            },
-        }),
-    )
 }

@@ -2,8 +2,6 @@
 //! option points here. PStream 1.6 JSON frames `{"type","version":"1.6","payload"}`; see
 //! `@twilio/voice-sdk` `lib/twilio/pstream.ts`, `device.ts` and `call.ts` for the client side.
 
-#[cfg(feature = "webrtc")]
-mod rtc;
 mod session;
 
 use std::net::SocketAddr;
@@ -15,8 +13,9 @@ use axum::response::Response;
 
 use super::Sandbox;
 
-/// With the `webrtc` feature, the browser's media goes to a socket on the local IP its signaling connection reached (the peer address comes
-/// from piphone's server; a server that records none, like the tests' `axum::serve`, means loopback).
+/// With the `webrtc` feature, the browser's media goes to a socket on the local IP its signaling connection
+/// reached (the peer address comes from piphone's server; a server that records none, like the tests'
+/// `axum::serve`, means loopback).
 pub async fn signal(
     State(sandbox): State<Sandbox>,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,

@@ -8,11 +8,11 @@ use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
-#[cfg(feature = "webrtc")]
-use super::rtc::BrowserMedia;
 use crate::Sandbox;
 use crate::engine::{ClientConn, Engine, Party, Signal};
 use crate::proto::{self, TOKEN_EXPIRED, TOKEN_INVALID, TokenError, VerifiedToken, frame};
+#[cfg(feature = "webrtc")]
+use crate::webrtc::{MediaServer, RtcCall};
 
 /// Twilio's gateway sends a heartbeat at least every 15 s; the SDK drops the socket otherwise.
 const HEARTBEAT: Duration = Duration::from_secs(10);
@@ -22,14 +22,15 @@ struct Session {
     conn_id: u64,
     tx: mpsc::UnboundedSender<String>,
     token: Option<VerifiedToken>,
+    /// The media server for this browser's calls (a socket on the local IP it reached us on).
     #[cfg(feature = "webrtc")]
-    media: BrowserMedia,
+    media: MediaServer,
 }
 
 /// Serves one signaling connection; `peer` is the browser's address, if the server recorded it.
 pub async fn run(sandbox: Sandbox, peer: Option<IpAddr>, socket: WebSocket) {
     #[cfg(feature = "webrtc")]
-    let media = BrowserMedia::new(sandbox.media.for_peer(peer));
+    let media = sandbox.media.for_peer(peer);
     #[cfg(not(feature = "webrtc"))]
     let _ = peer;
     let engine = sandbox.engine;
@@ -92,8 +93,6 @@ impl Session {
     }
 
     async fn handle(&mut self, text: &str) {
-        #[cfg(feature = "webrtc")]
-        self.media.prune();
         let Ok(msg) = serde_json::from_str::<Value>(text.trim()) else {
             return;
         };
@@ -123,18 +122,18 @@ impl Session {
             "invite" => self.invite(&p).await,
             "answer" => {
                 if let Some(sid) = callsid(&p) {
+                    let sdp = p.get("sdp").and_then(Value::as_str).map(str::to_owned);
                     self.engine.signal(
                         &sid,
                         Signal::Answer {
                             conn_id: self.conn_id,
+                            sdp,
                         },
                     );
                 }
             }
             "hangup" => {
                 if let Some(sid) = callsid(&p) {
-                    #[cfg(feature = "webrtc")]
-                    self.media.end(&sid);
                     self.engine.signal(
                         &sid,
                         Signal::Hangup {
@@ -214,6 +213,8 @@ impl Session {
                 conns.push(ClientConn {
                     conn_id: self.conn_id,
                     tx: self.tx.clone(),
+                    #[cfg(feature = "webrtc")]
+                    media: self.media.clone(),
                 });
             }
         }
@@ -247,7 +248,7 @@ impl Session {
             .map(|(_, v)| v.clone())
             .unwrap_or_default();
         #[cfg(feature = "webrtc")]
-        let (answer_sdp, rtc_call) = self.media.answer(offer).await;
+        let (answer_sdp, rtc_call) = self.answer(offer).await;
         #[cfg(not(feature = "webrtc"))]
         let answer_sdp = crate::sdp::answer(offer);
         let party = Party::Browser {
@@ -275,7 +276,20 @@ impl Session {
         tracing::info!(call_sid = %sid, %identity, "sandbox: outgoing call from browser");
         #[cfg(feature = "webrtc")]
         if let Some(call) = rtc_call {
-            self.media.attach(&self.engine, sid, call);
+            self.engine.attach_browser(&sid, call);
+        }
+    }
+
+    /// The SDP answer to a browser's offer: real media, or the synthetic answer should the offer not fit
+    /// (str0m cannot parse or accept it) or the media socket not bind.
+    #[cfg(feature = "webrtc")]
+    async fn answer(&self, offer: &str) -> (String, Option<RtcCall>) {
+        match self.media.answer(offer).await {
+            Ok((answer, call)) => (answer, Some(call)),
+            Err(e) => {
+                tracing::warn!(error = %e, "sandbox: no WebRTC media for this call, answering without");
+                (crate::sdp::answer(offer), None)
+            }
         }
     }
 

@@ -54,6 +54,8 @@ pub enum Mouth {
     Voice(sound::Voice),
     /// A party outside the engine (a browser).
     Outside(Inside),
+    /// An echo ([`Voice::Echo`]): says the frame it heard on the previous tick.
+    Echo(Frame),
 }
 
 /// What a party hears.
@@ -134,11 +136,12 @@ impl Media {
                 self.speech(text, view::speech_ms(text)),
                 (audio::SAMPLE_RATE / 2) as usize,
             )),
+            Voice::Echo(_) => return Mouth::Echo(Frame::SILENCE),
         };
         Mouth::Voice(sound::Voice::new(source))
     }
 
-    /// A silent mouth (a browser without the `webrtc` feature).
+    /// A silent mouth (a browser until its media is attached, or without any).
     pub fn silent() -> Mouth {
         Mouth::Voice(sound::Voice::new(Box::new(sound::Silence)))
     }
@@ -194,6 +197,7 @@ impl Media {
         match self.legs().legs.get_mut(sid).map(|l| &mut l.mouth) {
             Some(Mouth::Voice(v)) => v.press(digits).map_err(|c| format!("{c:?} is not a key")),
             Some(Mouth::Outside(_)) => Err("the party is not simulated".into()),
+            Some(Mouth::Echo(_)) => Err("the party only echoes".into()),
             None => Err("no such call".into()),
         }
     }
@@ -246,6 +250,7 @@ impl Media {
             leg.said = match &mut leg.mouth {
                 Mouth::Voice(v) => v.next_frame(),
                 Mouth::Outside(inside) => inside.from.try_recv().unwrap_or(Frame::SILENCE),
+                Mouth::Echo(last) => *last,
             };
             leg.sent.push(&leg.said.0);
             leg.forks.retain(|f| {
@@ -288,8 +293,12 @@ impl Media {
                     }
                 },
             };
-            if let Mouth::Outside(inside) = &mut leg.mouth {
-                let _ = inside.to.try_send(heard);
+            match &mut leg.mouth {
+                Mouth::Outside(inside) => {
+                    let _ = inside.to.try_send(heard);
+                }
+                Mouth::Echo(last) => *last = heard,
+                Mouth::Voice(_) => {}
             }
             leg.heard.push(&heard.0);
             for digit in leg.heard_dtmf.push(&heard.0) {

@@ -40,7 +40,10 @@ impl Media {
     /// The party of leg `sid` is outside the engine from now on (see the module doc).
     #[cfg_attr(
         not(any(test, feature = "webrtc")),
-        expect(dead_code, reason = "the webrtc module (opt-in feature) plugs in here")
+        expect(
+            dead_code,
+            reason = "browsers' WebRTC media (the `webrtc` feature) plugs in here"
+        )
     )]
     pub fn attach_party(&self, sid: &str) -> Option<Outside> {
         let (outside, inside) = outside_pair();

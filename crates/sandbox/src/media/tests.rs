@@ -102,6 +102,30 @@ async fn outside_parties_and_connections_exchange_frames_on_the_clock() {
     );
 }
 
+#[tokio::test]
+async fn an_echo_says_back_what_it_heard_one_tick_later() {
+    let media = Media::default();
+    let _ = media.add_leg("A", Media::silent());
+    let _ = media.add_leg("E", media.mouth(&Voice::Echo(true)));
+    let mut phone = media.attach_party("A").unwrap();
+    media.bridge("A", "E");
+    let mut mic = audio::tone::Sine::new(1000.0, -12.0);
+    let (mut said, mut heard) = (vec![], vec![]);
+    for _ in 0..50 {
+        let frame = mic.frame();
+        said.push(frame);
+        phone.tx.try_send(frame).unwrap();
+        media.tick();
+        heard.push(phone.rx.try_recv().unwrap());
+    }
+    // On tick n the echo says what it heard on tick n − 1: A's frame of the tick before.
+    assert_eq!(heard[0], Frame::SILENCE);
+    assert_eq!(heard[1..], said[..49]);
+    assert!((hz(&heard) - 1000.0).abs() < 2.0);
+    assert!(Voice::Echo(false).check().is_err());
+    assert!(media.press_inband("E", "1").is_err(), "an echo has no keys");
+}
+
 #[test]
 fn in_band_keys_are_found_in_what_a_party_says_and_what_its_peer_hears() {
     let media = bridged_pair();

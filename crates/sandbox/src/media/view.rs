@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use super::Media;
 
-/// How a simulated party sounds: `{"tone_hz": 440}` or `{"speech": "Hello, caller here"}`.
+/// How a simulated party sounds: `{"tone_hz": 440}`, `{"speech": "Hello, caller here"}` or `{"echo": true}`.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Voice {
@@ -15,16 +15,21 @@ pub enum Voice {
     ToneHz(f64),
     /// Said again and again (half a second apart) by espeak-ng, or beeps timed like the text without it.
     Speech(String),
+    /// Says back what it hears, one 20 ms tick later (the clock lets every party say its frame, then hear one,
+    /// so the frame heard on one tick is said on the next). Only `true` is accepted. Keys it hears are said
+    /// back too, so an echoed in-band `*` is a keypress of the echoing leg.
+    Echo(bool),
 }
 
 impl Voice {
-    /// Refuses tones outside the telephone band (50 … 3,900 Hz) and empty speech.
+    /// Refuses tones outside the telephone band (50 … 3,900 Hz), empty speech and `echo: false`.
     pub fn check(&self) -> Result<(), String> {
         match self {
             Voice::ToneHz(hz) if !(50.0..=3900.0).contains(hz) => {
                 Err("tone_hz must be within 50..=3900".into())
             }
             Voice::Speech(text) if text.trim().is_empty() => Err("speech must not be empty".into()),
+            Voice::Echo(false) => Err("echo must be true".into()),
             _ => Ok(()),
         }
     }

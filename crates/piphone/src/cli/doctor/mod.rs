@@ -2,7 +2,7 @@
 //! `OK`, `WARN` (works, but look) or `FAIL` (will not work) — and exits 1 when anything FAILs.
 //!
 //! * `local` — settings, data directory, TLS certificate, the running server, the kiosk page.
-//! * `machine` — Chromium, sound cards (`arecord -l` / `aplay -l`), the clock.
+//! * `machine` — Chromium, sound cards (`arecord -l` / `aplay -l`), the clock; `studio` — the studio hybrid's devices.
 //! * `public` — what can be checked of `PIPHONE_PUBLIC_URL` from here (scheme, DNS, a trusted certificate).
 //! * `account` — the live Twilio account: API key, TwiML App and number webhooks (`piphone twilio setup` fixes them).
 
@@ -11,6 +11,7 @@ mod cert;
 mod local;
 mod machine;
 mod public;
+mod studio;
 
 use std::fmt;
 use std::process::ExitCode;
@@ -84,6 +85,7 @@ pub async fn checks(settings: &Settings, warnings: &[String]) -> Vec<Finding> {
     }
     found.push(machine::chromium(settings).await);
     found.extend(machine::sound_cards().await);
+    found.extend(studio::devices(settings));
     found.extend(machine::clock().await);
     found.extend(public::public_url(settings).await);
     found.extend(account::account(settings).await);

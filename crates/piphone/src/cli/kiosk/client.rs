@@ -101,17 +101,7 @@ impl Control {
 
     /// `GET /api/kiosk/status`.
     pub async fn status(&self) -> anyhow::Result<Answer<Status>> {
-        let url = self.server.url("/api/kiosk/status");
-        let res = self
-            .server
-            .http
-            .get(url.clone())
-            .header(AUTHORIZATION, self.secret.bearer())
-            .timeout(Duration::from_secs(10))
-            .send()
-            .await
-            .with_context(|| format!("cannot reach the piphone server at {}", self.server.base))?;
-        Self::read(res).await
+        self.get("/api/kiosk/status").await
     }
 
     /// `POST /api/kiosk/command`, waiting as long as the command may take (plus a margin).
@@ -125,12 +115,39 @@ impl Control {
             body["timeout_secs"] = t.as_secs().max(1).into();
         }
         let wait = timeout.unwrap_or(Duration::from_secs(60)) + Duration::from_secs(10);
-        let res = self
-            .server
-            .http
-            .post(self.server.url("/api/kiosk/command"))
+        self.post("/api/kiosk/command", &body, wait).await
+    }
+
+    /// `GET path` with the control secret.
+    pub async fn get<T: DeserializeOwned>(&self, path: &str) -> anyhow::Result<Answer<T>> {
+        self.send(
+            self.server.http.get(self.server.url(path)),
+            Duration::from_secs(10),
+        )
+        .await
+    }
+
+    /// `POST path` with a JSON body and the control secret, waiting up to `wait` for the answer.
+    pub async fn post<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+        wait: Duration,
+    ) -> anyhow::Result<Answer<T>> {
+        self.send(
+            self.server.http.post(self.server.url(path)).json(body),
+            wait,
+        )
+        .await
+    }
+
+    async fn send<T: DeserializeOwned>(
+        &self,
+        request: reqwest::RequestBuilder,
+        wait: Duration,
+    ) -> anyhow::Result<Answer<T>> {
+        let res = request
             .header(AUTHORIZATION, self.secret.bearer())
-            .json(&body)
             .timeout(wait)
             .send()
             .await

@@ -69,9 +69,9 @@ pub async fn run(settings: Settings, command: KioskCommand) -> anyhow::Result<Ex
         KioskCommand::Answer { timeout } => (Command::Answer, timeout),
         KioskCommand::Dtmf { digits } => (Command::Dtmf { digits }, None),
     };
-    let control = match Control::new(&settings) {
+    let control = match control(&settings) {
         Ok(c) => c,
-        Err(e) => return Ok(fail(EXIT_USAGE, &format!("{e:#}"))),
+        Err(code) => return Ok(code),
     };
     let answer = match control
         .command(&command, timeout.map(Duration::from_secs))
@@ -93,8 +93,10 @@ pub async fn run(settings: Settings, command: KioskCommand) -> anyhow::Result<Ex
 }
 
 /// The exit code for a refusal by the server.
-fn exit_for(status: StatusCode) -> u8 {
+pub(crate) fn exit_for(status: StatusCode) -> u8 {
     match status {
+        // The request was understood and refused (a busy or locked line), or Twilio refused it.
+        StatusCode::CONFLICT | StatusCode::BAD_GATEWAY => EXIT_FAILED,
         StatusCode::BAD_REQUEST | StatusCode::UNPROCESSABLE_ENTITY => EXIT_USAGE,
         StatusCode::UNAUTHORIZED => EXIT_USAGE,
         StatusCode::GATEWAY_TIMEOUT => EXIT_TIMEOUT,
@@ -102,15 +104,20 @@ fn exit_for(status: StatusCode) -> u8 {
     }
 }
 
-fn fail(code: u8, message: &str) -> ExitCode {
+/// The local control API for these settings; a usage failure (reported) when it cannot be set up.
+pub(crate) fn control(settings: &Settings) -> Result<Control, ExitCode> {
+    Control::new(settings).map_err(|e| fail(EXIT_USAGE, &format!("{e:#}")))
+}
+
+pub(crate) fn fail(code: u8, message: &str) -> ExitCode {
     eprintln!("piphone: {message}");
     ExitCode::from(code)
 }
 
 async fn status(settings: &Settings, json: bool) -> anyhow::Result<ExitCode> {
-    let control = match Control::new(settings) {
+    let control = match control(settings) {
         Ok(c) => c,
-        Err(e) => return Ok(fail(EXIT_USAGE, &format!("{e:#}"))),
+        Err(code) => return Ok(code),
     };
     let status = match control.status().await {
         Ok(Answer::Done(s)) => s,

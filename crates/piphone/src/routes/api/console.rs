@@ -11,7 +11,7 @@ use axum::extract::State;
 use axum::response::Response;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures_util::{Stream, StreamExt};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tokio_stream::wrappers::WatchStream;
 
@@ -21,6 +21,7 @@ use super::extract::{ConsolePage, Host, QueueWatcher};
 use crate::callin::board::ScreenRefusal;
 use crate::callin::{Snapshot, twiml as say};
 use crate::error::AppError;
+use crate::hybrid::LinesSnapshot;
 use crate::state::AppState;
 
 /// How often an idle `/events` stream sends a comment, so proxies keep it open.
@@ -31,24 +32,43 @@ pub async fn console_page(_user: ConsolePage) -> Response {
     super::pages::page("console")
 }
 
-/// `GET /queue-status`: the queue now.
+/// `GET /queue-status`: the queue now, and with the studio hybrid on, its lines (`lines`, `returned`).
 pub async fn queue_status(
     State(state): State<AppState>,
     _user: QueueWatcher,
-) -> Result<Json<Snapshot>, AppError> {
-    Ok(Json(state.callin.snapshot()))
+) -> Result<Json<Status>, AppError> {
+    Ok(Json(Status {
+        queue: state.callin.snapshot(),
+        lines: state.hybrid.as_ref().map(|h| h.snapshot()),
+    }))
 }
 
-/// `GET /events`: Server-Sent Events, one `queue` event with the whole picture now and after each change.
+/// What `/queue-status` answers.
+#[derive(Serialize)]
+pub struct Status {
+    #[serde(flatten)]
+    queue: Snapshot,
+    #[serde(flatten)]
+    lines: Option<LinesSnapshot>,
+}
+
+/// `GET /events`: Server-Sent Events, one `queue` event with the whole picture now and after each change, and
+/// with the studio hybrid on, `lines` events (`{"lines": […], "returned": […]}`: states, callers, meters).
 /// A slow reader skips to the newest picture (a `watch` channel holds one value), with keep-alive comments.
 /// Streams end when the server shuts down.
 pub async fn events(
     State(state): State<AppState>,
     _user: QueueWatcher,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
-    let stream = WatchStream::new(state.callin.subscribe())
-        .map(|json| Ok(Event::default().event("queue").data(&*json)))
-        .take_until(state.callin.closed());
+    let queue = WatchStream::new(state.callin.subscribe())
+        .map(|json| Ok(Event::default().event("queue").data(&*json)));
+    let lines = match &state.hybrid {
+        Some(hybrid) => WatchStream::new(hybrid.subscribe())
+            .map(|json| Ok(Event::default().event("lines").data(&*json)))
+            .left_stream(),
+        None => futures_util::stream::empty().right_stream(),
+    };
+    let stream = futures_util::stream::select(queue, lines).take_until(state.callin.closed());
     Sse::new(stream).keep_alive(KeepAlive::new().interval(KEEP_ALIVE))
 }
 

@@ -178,3 +178,37 @@ const CALL_LOG_REFUSAL: &str = "<!doctype html><html lang=\"en\"><head><meta cha
 <title>Call log - piphone</title><link rel=\"stylesheet\" href=\"/static/app.css\"></head><body><main>\
 <h1>The call log is for hosts and admins</h1><p>Go back to <a href=\"/console\">the console</a> or \
 <a href=\"/\">the phone</a>.</p></main></body></html>";
+
+/// Who may press the studio hybrid's line buttons: a host (or admin) with a session, or the command line on this
+/// machine with the local control secret (`piphone line …`, for buttons wired to GPIO or a stream deck).
+#[derive(Debug, Clone)]
+pub enum LineOperator {
+    Host(User),
+    Local,
+}
+
+impl FromRequestParts<AppState> for LineOperator {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        if parts.headers.contains_key(http::header::AUTHORIZATION) {
+            return super::kiosk::LocalControl::from_request_parts(parts, state)
+                .await
+                .map(|_| LineOperator::Local)
+                .map_err(IntoResponse::into_response);
+        }
+        Host::from_request_parts(parts, state)
+            .await
+            .map(|Host(user)| LineOperator::Host(user))
+    }
+}
+
+impl LineOperator {
+    /// Who pressed, for the log.
+    pub fn name(&self) -> &str {
+        match self {
+            LineOperator::Host(user) => user.username.as_str(),
+            LineOperator::Local => "(command line)",
+        }
+    }
+}

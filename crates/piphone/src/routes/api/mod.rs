@@ -8,6 +8,7 @@ mod calls;
 mod console;
 mod extract;
 mod kiosk;
+mod lines;
 mod login;
 mod numbers;
 mod pages;
@@ -51,6 +52,10 @@ pub fn router() -> Router<AppState> {
         .route("/api/callin/drop", post(screener::drop_caller))
         .route("/api/callin/ban", post(screener::ban_caller))
         .route("/api/callin/messages", post(screener::send_message))
+        .route("/api/lines", get(lines::lines))
+        .route("/api/lines/next", post(lines::next))
+        .route("/api/lines/{n}", post(lines::press))
+        .route("/api/lines/{n}/take", post(lines::take))
         .route("/calls", get(calls::calls_page))
         .route("/calls.csv", get(calls::calls_csv))
         .route("/api/calls", get(calls::list_calls))

@@ -29,6 +29,8 @@ pub async fn me(State(state): State<AppState>, CurrentUser(user): CurrentUser) -
         "can_screen": user.role.can_screen(),
         "can_read_call_log": user.role.can_read_call_log(),
         "sandbox": state.sandbox(),
+        // Where callers go on the air: this browser (`browser`) or the studio hybrid's lines (`hybrid`).
+        "onair": if state.hybrid.is_some() { "hybrid" } else { "browser" },
         // host:port of the sandbox's signaling gateway when it runs as its own process; null: this host.
         "sandbox_signal_host": state.sandbox.as_ref().and_then(|link| link.signal_host()),
         "default_number": state.default_number,

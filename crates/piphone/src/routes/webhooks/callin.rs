@@ -110,6 +110,11 @@ pub async fn hold(
         QueueKind::Pick(host) => return hold_picked(&state, &form, &host, &music),
         QueueKind::Line(line) => line,
     };
+    if let (Some(hybrid), true) = (&state.hybrid, query.after_fault()) {
+        hybrid
+            .back_after_fault(form.call_sid(), form.phone_from())
+            .await;
+    }
     let position: Option<u32> = form.number("QueuePosition");
     let queue_time: Option<u64> = form.number("QueueTime");
     let round = state.callin.update(|b| {
@@ -209,6 +214,8 @@ pub async fn on_air(State(state): State<AppState>, form: TwilioForm) -> Response
 pub struct LineQuery {
     line: Option<String>,
     host: Option<String>,
+    /// `fault`: a studio hybrid line's caller whose stream broke (`hybrid::twiml::AFTER_FAULT_WAIT_PATH`).
+    after: Option<String>,
 }
 
 enum QueueKind {
@@ -217,6 +224,10 @@ enum QueueKind {
 }
 
 impl LineQuery {
+    fn after_fault(&self) -> bool {
+        self.after.as_deref() == Some("fault")
+    }
+
     fn queue(&self) -> QueueKind {
         match (self.line.as_deref(), &self.host) {
             (Some("pick"), Some(host)) => QueueKind::Pick(host.clone()),

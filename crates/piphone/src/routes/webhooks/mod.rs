@@ -3,12 +3,13 @@
 //! protocol crate (no hand-written XML, so no caller-controlled string can break it).
 //!
 //! [`voice`]: the browser phone's calls; [`callin`]: the station number and its queues; [`host_line`]: a host's
-//! browser taking callers; [`screening`]: a caller with a screener; [`stream`]: the Media Streams WebSocket. Nothing here imports the browser's side
-//! (`routes::api`), nor it this.
+//! browser taking callers; [`screening`]: a caller with a screener; [`lines`]: a caller on a studio hybrid line;
+//! [`stream`]: the Media Streams WebSocket. Nothing here imports the browser's side (`routes::api`), nor it this.
 
 mod callin;
 mod form;
 mod host_line;
+mod lines;
 mod screening;
 mod stream;
 mod voice;
@@ -47,6 +48,7 @@ pub fn router() -> Router<AppState> {
         .route("/voice/screen-ended", post(screening::screen_ended))
         .route("/voice/screened", post(screening::enqueue_screened))
         .route("/voice/picked", post(screening::enqueue_picked))
+        .route(crate::hybrid::twiml::LINE_PATH, post(lines::line_stream))
         // Twilio waits 15 s for TwiML; a request still incomplete after WEBHOOK_TIMEOUT is a stalled or hostile
         // client, not Twilio. (Only here: SSE and WebSocket routes must not time out.)
         .route_layer(TimeoutLayer::with_status_code(

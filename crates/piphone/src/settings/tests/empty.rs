@@ -55,6 +55,12 @@ const SAMPLE: &[(&str, &str)] = &[
     ("kiosk_headless", "false"),
     ("kiosk_audio_input", "\"USB\""),
     ("kiosk_audio_output", "\"HDMI\""),
+    ("onair", "\"hybrid\""),
+    ("hybrid_lines", "2"),
+    ("hybrid_hold", "\"music\""),
+    ("hybrid_output", "\"mix\""),
+    ("hybrid_capture", "\"file:/tmp/studio.wav\""),
+    ("hybrid_playback", "\"alsa:hw:1,0\""),
 ];
 
 /// The settings (or the error) as text: everything, secrets aside, shows in `Debug`; secrets show set or not.

@@ -3,6 +3,7 @@
 
 mod callin;
 mod empty;
+mod hybrid;
 mod kiosk;
 mod origins;
 

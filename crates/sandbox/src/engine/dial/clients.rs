@@ -1,5 +1,5 @@
 //! `<Dial><Client>…`: `invite` every registered browser of every listed identity; the first to
-//! answer wins and the others get `cancel`.
+//! answer wins (its media becomes the dialled leg's party) and the others get `cancel` (`engine/ring.rs`).
 
 use std::time::Instant;
 
@@ -7,11 +7,10 @@ use serde_json::json;
 
 use super::{BridgeEnd, Outcome, RingEvent};
 use crate::engine::leg::{Leg, end_leg};
+use crate::engine::ring::BrowserRing;
 use crate::engine::twiml::{ClientNoun, Dial};
 use crate::engine::{ClientConn, Party, Signal};
 use crate::media::Ringback;
-use crate::proto::frame;
-use crate::sdp;
 
 impl Leg {
     pub(super) async fn dial_clients(&mut self, d: &Dial, nouns: &[ClientNoun]) -> Outcome {
@@ -47,29 +46,20 @@ impl Leg {
         let to = format!("client:{}", first_noun.identity);
         let (child, mut child_rx) = self.child(&caller_id, &to, party);
         self.engine.event(&child, "ringing", json!({}));
-        let offer = sdp::offer();
-        for (conn, noun) in &targets {
-            let invite = frame(
-                "invite",
-                json!({
-                    "callsid": child,
-                    "sdp": offer,
-                    "parameters": {
-                        "CallSid": child,
-                        "From": caller_id,
-                        "To": format!("client:{}", noun.identity),
-                        "AccountSid": self.engine.creds.account_sid,
-                        "Params": serde_urlencoded::to_string(&noun.params).unwrap_or_default(),
-                    },
-                }),
-            );
-            let _ = conn.tx.send(invite);
-        }
-        let cancel_all = |except: Option<u64>| {
-            for (c, _) in targets.iter().filter(|(c, _)| Some(c.conn_id) != except) {
-                let _ = c.tx.send(frame("cancel", json!({ "callsid": child })));
-            }
-        };
+        let invites = targets
+            .iter()
+            .map(|(conn, noun)| {
+                let parameters = json!({
+                    "CallSid": child,
+                    "From": caller_id,
+                    "To": format!("client:{}", noun.identity),
+                    "AccountSid": self.engine.creds.account_sid,
+                    "Params": serde_urlencoded::to_string(&noun.params).unwrap_or_default(),
+                });
+                (conn.clone(), parameters)
+            })
+            .collect();
+        let mut browsers = BrowserRing::invite(&child, invites).await;
         let deadline = Instant::now() + self.engine.timing.scaled(d.timeout_s * 1000);
         let ringback = self.engine.media.hear(&self.sid, Box::new(Ringback::new()));
         let answered_by = loop {
@@ -81,7 +71,7 @@ impl Leg {
                 .await
             {
                 RingEvent::Elapsed => {
-                    cancel_all(None);
+                    browsers.cancel(None);
                     self.engine.update(&child, |c| c.party = Party::Phone);
                     end_leg(&self.engine, &child, "no-answer", "timeout");
                     return Outcome {
@@ -91,7 +81,7 @@ impl Leg {
                 }
                 RingEvent::Caller(s) => {
                     if let Some(flow) = self.caller_signal(s) {
-                        cancel_all(None);
+                        browsers.cancel(None);
                         self.engine.update(&child, |c| c.party = Party::Phone);
                         end_leg(&self.engine, &child, "canceled", "caller");
                         return Outcome {
@@ -100,9 +90,12 @@ impl Leg {
                         };
                     }
                 }
-                RingEvent::Callee(Some(Signal::Answer { conn_id })) => break conn_id,
+                RingEvent::Callee(Some(Signal::Answer { conn_id, sdp })) => {
+                    browsers.answered(&self.engine, conn_id, sdp.as_deref());
+                    break conn_id;
+                }
                 RingEvent::Callee(Some(Signal::Reject { conn_id })) => {
-                    cancel_all(Some(conn_id));
+                    browsers.cancel(Some(conn_id));
                     end_leg(&self.engine, &child, "busy", "client");
                     return Outcome {
                         child: Some(child),
@@ -110,7 +103,7 @@ impl Leg {
                     };
                 }
                 RingEvent::Callee(Some(Signal::Hangup { .. }) | None) => {
-                    cancel_all(None);
+                    browsers.cancel(None);
                     end_leg(&self.engine, &child, "busy", "client");
                     return Outcome {
                         child: Some(child),
@@ -121,7 +114,6 @@ impl Leg {
             }
         };
         drop(ringback);
-        cancel_all(Some(answered_by));
         if let Some((c, noun)) = targets.iter().find(|(c, _)| c.conn_id == answered_by) {
             let (tx, to) = (c.tx.clone(), format!("client:{}", noun.identity));
             self.engine.update(&child, |rec| {

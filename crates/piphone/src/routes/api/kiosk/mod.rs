@@ -17,7 +17,7 @@ use crate::error::AppError;
 use crate::state::AppState;
 use crate::store::LinkCheck;
 
-pub use control::{kiosk_status, relay_command};
+pub use control::{LocalControl, kiosk_status, relay_command};
 pub use page::{command_result, command_stream, page_state};
 
 /// Where a kiosk session lands: the phone page, told to take commands.
