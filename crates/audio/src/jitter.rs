@@ -143,6 +143,18 @@ impl JitterBuffer {
         out
     }
 
+    /// True when [`JitterBuffer::pop`] would play a frame that arrived (the next in order, or the first once
+    /// `target` frames are in), rather than conceal a missing one: a reader on the sender's clock pops while this
+    /// holds and adds no delay on an in-order link.
+    pub fn next_ready(&self) -> bool {
+        if self.buffering {
+            return self.frames.len() >= self.target;
+        }
+        self.next
+            .zip(self.frames.first_key_value())
+            .is_some_and(|(next, (&seq, _))| seq == next)
+    }
+
     /// Frames waiting to be played.
     pub fn len(&self) -> usize {
         self.frames.len()

@@ -17,13 +17,21 @@ struct Run {
     /// Lowest and highest dominant frequency of half-second windows, one every ten seconds after the first minute.
     wobble: (f64, f64),
     stats: DriftStats,
+    /// The stats after the first minute.
+    settled: DriftStats,
+    /// Lowest and highest fill after the first minute.
+    late_fill: (f64, f64),
 }
 
 /// A producer whose clock runs `drift` fast (0.005 = +0.5 %) against the consumer's: it makes a 1 kHz tone at its
 /// "8 kHz" and pushes 20 ms frames every 20 ms of its own time (`burst` frames at once); the consumer pulls a
 /// frame every 20 ms of true time for `seconds`.
 fn simulate(drift: f64, seconds: usize, burst: usize) -> Run {
-    let mut buffer = DriftBuffer::default();
+    simulate_with(DriftBuffer::default(), drift, seconds, burst)
+}
+
+/// [`simulate`] through `buffer`.
+fn simulate_with(mut buffer: DriftBuffer, drift: f64, seconds: usize, burst: usize) -> Run {
     let mut tone = Sine::new(1000.0, -10.0);
     let producer_frame_secs = 0.02 / (1.0 + drift);
     let mut produced = 0usize;
@@ -33,6 +41,8 @@ fn simulate(drift: f64, seconds: usize, burst: usize) -> Run {
     let mut early_hz = 0.0;
     let mut last = Vec::new();
     let (mut wlo, mut whi) = (f64::MAX, f64::MIN);
+    let mut settled = DriftStats::default();
+    let mut late_fill = (f64::MAX, f64::MIN);
     for tick in 0..seconds * 50 {
         let now = tick as f64 * 0.02;
         // The producer delivers in bursts of `burst` frames, each burst when its last frame is complete.
@@ -45,6 +55,15 @@ fn simulate(drift: f64, seconds: usize, burst: usize) -> Run {
         if tick > 50 {
             min_fill = min_fill.min(buffer.fill());
             max_fill = max_fill.max(buffer.fill());
+        }
+        if tick == 3000 {
+            settled = buffer.stats();
+        }
+        if tick > 3000 {
+            late_fill = (
+                late_fill.0.min(buffer.fill()),
+                late_fill.1.max(buffer.fill()),
+            );
         }
         second.extend(buffer.pull_frame().0);
         if second.len() == 8000 {
@@ -70,6 +89,8 @@ fn simulate(drift: f64, seconds: usize, burst: usize) -> Run {
         early_hz,
         wobble: (wlo, whi),
         stats: buffer.stats(),
+        settled,
+        late_fill,
     }
 }
 
@@ -129,6 +150,35 @@ fn bursty_delivery_with_drift_stays_bounded_too() {
     // A sound card read in 40 ms periods (two frames at once).
     check(0.005, 2);
     check(-0.005, 2);
+}
+
+#[test]
+fn an_adaptive_target_starts_low_and_stays_bounded_through_an_hour_of_drift() {
+    // One frame plus the buffer's own need to start with; measured after the first minute (the target grows in
+    // it), at the pull, before it: 190 … 410 samples (24 … 51 ms), nothing starved or dropped, the pitch right.
+    for drift in [0.005, -0.005] {
+        let buffer = DriftBuffer::adaptive(FRAME_SAMPLES, 6 * FRAME_SAMPLES, 8 * FRAME_SAMPLES);
+        let run = simulate_with(buffer, drift, 3600, 1);
+        let (lo, hi) = (run.late_fill.0 / 8.0, run.late_fill.1 / 8.0);
+        println!(
+            "adaptive, drift {drift:+}: fill {lo:.1} … {hi:.1} ms, tone {:.2} Hz, wobble {:?}",
+            run.last_hz, run.wobble
+        );
+        assert_eq!(
+            run.stats, run.settled,
+            "drift {drift}: starved or dropped after the first minute"
+        );
+        assert!(
+            lo >= 20.0 && hi <= 55.0,
+            "drift {drift}: fill {lo:.1} … {hi:.1} ms"
+        );
+        for hz in [run.last_hz, run.wobble.0, run.wobble.1] {
+            assert!(
+                (hz - 1000.0 * (1.0 + drift)).abs() < 5.0,
+                "drift {drift}: tone at {hz:.2} Hz"
+            );
+        }
+    }
 }
 
 #[test]

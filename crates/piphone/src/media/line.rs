@@ -2,12 +2,15 @@
 //! (the sound card's capture).
 //!
 //! Two stages. The jitter buffer puts frames back in order and conceals the lost ones; it is read on *Twilio's*
-//! clock, which the frames' own numbers give: once frame `n` has arrived, every frame up to `n - window` is due,
-//! so a frame may arrive up to `window` frames late (40 ms by default) and still be played. What it plays goes
-//! into the drift buffer, which the engine reads on *its* clock; the drift buffer steers its read speed so its
-//! fill stays near its target, absorbing both arrival jitter and the two clocks' drift with a bounded delay
-//! (`audio::drift`). Measured (`tests.rs`, an hour of ±0.5 % drift in virtual time): see
-//! [`MEASURED_DELAY_MS`].
+//! clock, which the frames' own numbers give: a frame that is next in order goes on at once (Media Streams come
+//! over TCP, so on a clean link this stage adds nothing), and a missing frame is waited for until
+//! [`REORDER_FRAMES`] later ones have arrived (40 ms), then concealed. The stream's first frames are held until
+//! that many are in, so a start out of order is put right too. What it plays goes into the drift buffer, which the
+//! engine reads on *its* clock; the drift buffer steers its read speed so its fill stays near its target,
+//! absorbing the two clocks' drift with a bounded delay, and its target adapts to the arrival bunching
+//! (`audio::drift`, adaptive): it starts at one frame plus the interpolator's reach and a margin (≈ 24 ms), grows
+//! at once to cover the deepest dip seen, and shrinks back slowly while the link is steady. Measured (`tests.rs`,
+//! ±0.5 % drift for three hours in virtual time): see [`MEASURED_DELAY_MS`].
 
 use audio::drift::DriftBuffer;
 use audio::jitter::JitterBuffer;
@@ -18,8 +21,10 @@ use super::streams::StreamEvent;
 
 /// Frames a frame may come after a later one and still be played (the reorder window).
 pub const REORDER_FRAMES: u64 = 2;
-/// The drift buffer's target fill (samples): 60 ms of arrival jitter absorbed.
-pub const DRIFT_TARGET: usize = 3 * FRAME_SAMPLES;
+/// The drift buffer's lowest target fill (samples): one frame, the rest is the buffer's own need and margin.
+pub const DRIFT_MIN_TARGET: usize = FRAME_SAMPLES;
+/// The highest target the drift buffer adapts to (samples, 120 ms of arrival bunching).
+pub const DRIFT_MAX_TARGET: usize = 6 * FRAME_SAMPLES;
 /// The drift buffer's upper bound (samples); a flood beyond it is cut back to the target.
 pub const DRIFT_MAX: usize = 8 * FRAME_SAMPLES;
 /// Frames the jitter buffer holds at most; a gap wider than this is jumped over.
@@ -27,9 +32,14 @@ const JITTER_CAPACITY: usize = 16;
 /// Frame numbers above this are garbage (Twilio's `chunk` counts 50 a second from 1) and ignored: the jitter
 /// buffer counts on from the numbers it is given.
 const MAX_SEQ: u64 = u64::MAX / 4;
-/// The delay range measured over a simulated hour at ±0.5 % drift with frames arriving evenly, in ms (min,
-/// max), reorder window included. With frames arriving three at a time every 60 ms it is 50 … 110 ms.
-pub const MEASURED_DELAY_MS: (u32, u32) = (70, 90);
+/// The delay range measured over a simulated three hours at ±0.5 % drift with frames arriving evenly, in ms
+/// (min, max) after the first minute, as [`InletStats::delay_ms`] (held frames plus the drift buffer's fill, read
+/// right after each pull; the adaptive target settled at 32 ms for +0.5 %, 36 … 44 ms for −0.5 %). The drift
+/// buffer's own need (one frame, the interpolator's reach, a margin) is most of it.
+pub const MEASURED_DELAY_MS: (u32, u32) = (3, 31);
+/// The highest delay measured (ms) with frames arriving three at a time every 60 ms at ±0.5 % drift, ten
+/// minutes (77 ms; the target grew to 52 … 69 ms).
+pub const MEASURED_BURSTY_MAX_MS: u32 = 80;
 
 /// What an [`Inlet`] has done, for meters, logs and tests.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -48,6 +58,8 @@ pub struct InletStats {
     pub starved: u64,
     /// Samples dropped because the drift buffer overflowed.
     pub dropped: u64,
+    /// The drift buffer's adaptive target now, in ms.
+    pub target_ms: f64,
 }
 
 /// What a stream said besides audio since the last [`Inlet::drain`].
@@ -66,10 +78,6 @@ pub struct Drained {
 pub struct Inlet {
     jitter: JitterBuffer,
     drift: DriftBuffer,
-    /// The number of the next frame to take out of the jitter buffer, once the first frame arrived.
-    next: Option<u64>,
-    /// The highest frame number seen.
-    newest: u64,
 }
 
 impl Default for Inlet {
@@ -79,13 +87,11 @@ impl Default for Inlet {
 }
 
 impl Inlet {
-    /// A 40 ms reorder window and a drift buffer aiming at 60 ms.
+    /// A 40 ms reorder window and a drift buffer adapting from ≈ 24 ms.
     pub fn new() -> Inlet {
         Inlet {
-            jitter: JitterBuffer::new(1, JITTER_CAPACITY),
-            drift: DriftBuffer::new(DRIFT_TARGET, DRIFT_MAX),
-            next: None,
-            newest: 0,
+            jitter: JitterBuffer::new(REORDER_FRAMES as usize, JITTER_CAPACITY),
+            drift: DriftBuffer::adaptive(DRIFT_MIN_TARGET, DRIFT_MAX_TARGET, DRIFT_MAX),
         }
     }
 
@@ -95,16 +101,13 @@ impl Inlet {
             return;
         }
         self.jitter.push(seq, frame);
-        let next = *self.next.get_or_insert(seq);
-        self.newest = self.newest.max(seq);
-        // A jump wider than the jitter buffer (a restarted count, a long outage): play on from the new frames.
-        let mut next = next.max(self.newest.saturating_sub(JITTER_CAPACITY as u64));
-        while next.saturating_add(REORDER_FRAMES) <= self.newest {
+        // In-order frames go on at once; a missing one is given up (concealed) once the reorder window has
+        // passed it. A jump wider than the jitter buffer (a restarted count, a long outage) is the jitter
+        // buffer's to skip.
+        while self.jitter.next_ready() || self.jitter.len() >= REORDER_FRAMES as usize {
             let out = self.jitter.pop();
             self.drift.push(&out.0);
-            next += 1;
         }
-        self.next = Some(next);
     }
 
     /// Takes every event waiting on a link's `events` without waiting: audio into the inlet, the rest returned.
@@ -144,6 +147,7 @@ impl Inlet {
             drift_ratio: self.drift.ratio(),
             starved: drift.starved,
             dropped: drift.dropped,
+            target_ms: self.drift.target() as f64 / FRAME_SAMPLES as f64 * f64::from(FRAME_MS),
         }
     }
 }

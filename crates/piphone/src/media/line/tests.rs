@@ -52,7 +52,15 @@ fn reordered_frames_within_the_window_are_put_back_in_order() {
     let (inlet, levels) = run(&order);
     let s = inlet.stats();
     assert_eq!((s.late, s.lost), (0, 0), "{s:?}");
-    assert!(steady(&levels).iter().all(|l| (l + 10.0).abs() < 0.5));
+    // The inlet starts at a low delay: the first out-of-order frames make the drift buffer run short once or
+    // twice, and its target grows to cover the wait; from then on the tone is steady.
+    let steady = steady(&levels);
+    let off = steady.iter().filter(|l| (*l + 10.0).abs() >= 0.5).count();
+    assert!(off <= 2, "{off} frames off: {steady:?}");
+    assert!(
+        steady[25..].iter().all(|l| (l + 10.0).abs() < 0.5),
+        "{steady:?}"
+    );
 }
 
 #[test]
@@ -63,8 +71,11 @@ fn a_frame_later_than_the_window_is_dropped_and_its_turn_concealed() {
     let (inlet, levels) = run(&order);
     let s = inlet.stats();
     assert_eq!((s.late, s.lost), (1, 1), "{s:?}");
-    // The lost turn repeats the last frame, fading: no hole of silence in the tone.
-    assert!(steady(&levels).iter().all(|&l| l > -20.0), "{levels:?}");
+    // At the inlet's low delay, waiting for the missing frame runs the drift buffer short for one turn (a mostly
+    // silent frame; the target grows), then the lost turn repeats the last frame, fading: no longer hole.
+    let quiet = steady(&levels).iter().filter(|&&l| l <= -20.0).count();
+    assert!(quiet <= 1, "{levels:?}");
+    assert!(steady(&levels).iter().all(|&l| l > -30.0), "{levels:?}");
 }
 
 #[test]
@@ -95,15 +106,28 @@ fn duplicates_and_wild_numbers_neither_panic_nor_grow_the_delay() {
     assert!(inlet.stats().duplicates >= 1);
 }
 
+/// What a [`drift_run`] saw after its first minute.
+#[derive(Debug)]
+struct DriftRun {
+    /// Lowest and highest [`InletStats::delay_ms`], read right after each pull.
+    delay: (f64, f64),
+    /// Lowest and highest adaptive target, ms.
+    target: (f64, f64),
+    /// The tone's frequency over the last second.
+    hz: f64,
+}
+
 /// `seconds` of a stream whose clock runs `drift` fast (e.g. 0.005 = +0.5 %) against the engine's, its frames
-/// arriving in bursts of `burst`, in virtual time; returns (min, max) delay in ms after the first minute, and
-/// the tone's frequency at the end.
-fn drift_run(drift: f64, seconds: usize, burst: u64) -> (f64, f64, f64) {
+/// arriving in bursts of `burst`, in virtual time, pushed right before the engine's pull as the engine's tick
+/// drains them. Nothing may starve or be dropped after the first minute.
+fn drift_run(drift: f64, seconds: usize, burst: u64) -> DriftRun {
     let mut tone = Sine::new(1000.0, -10.0);
     let mut inlet = Inlet::new();
     let ticks = seconds * 50;
     let producer_period = 1.0 / (1.0 + drift);
-    let (mut sent, mut lo, mut hi) = (0u64, f64::MAX, 0.0f64);
+    let mut sent = 0u64;
+    let (mut delay, mut target) = ((f64::MAX, 0.0f64), (f64::MAX, 0.0f64));
+    let mut settled = InletStats::default();
     let mut tail = Vec::new();
     for tick in 0..ticks {
         // Frames due by now, held back until a whole burst is due.
@@ -114,10 +138,13 @@ fn drift_run(drift: f64, seconds: usize, burst: u64) -> (f64, f64, f64) {
             }
         }
         let out = inlet.pull();
+        let s = inlet.stats();
+        if tick == 50 * 60 {
+            settled = s;
+        }
         if tick > 50 * 60 {
-            let d = inlet.stats().delay_ms;
-            lo = lo.min(d);
-            hi = hi.max(d);
+            delay = (delay.0.min(s.delay_ms), delay.1.max(s.delay_ms));
+            target = (target.0.min(s.target_ms), target.1.max(s.target_ms));
         }
         if tick >= ticks - 50 {
             tail.extend_from_slice(&out.0);
@@ -126,25 +153,31 @@ fn drift_run(drift: f64, seconds: usize, burst: u64) -> (f64, f64, f64) {
     let s = inlet.stats();
     assert_eq!(
         (s.starved, s.dropped),
-        (0, 0),
-        "drift {drift}, bursts of {burst}: {s:?}"
+        (settled.starved, settled.dropped),
+        "drift {drift}, bursts of {burst}: starved or dropped after the first minute: {s:?}"
     );
-    (lo, hi, dominant_hz(&tail, 8000).unwrap())
+    DriftRun {
+        delay,
+        target,
+        hz: dominant_hz(&tail, 8000).unwrap(),
+    }
 }
 
 #[test]
-fn an_hour_of_half_a_percent_drift_either_way_keeps_the_delay_bounded() {
+fn three_hours_of_half_a_percent_drift_either_way_keep_the_delay_bounded() {
     let (max_lo, max_hi) = MEASURED_DELAY_MS;
     for drift in [0.005, -0.005] {
-        let (lo, hi, hz) = drift_run(drift, 3600, 1);
-        eprintln!("drift {drift:+}: delay {lo:.1} … {hi:.1} ms, tone at {hz:.1} Hz");
+        let run = drift_run(drift, 3 * 3600, 1);
+        eprintln!("drift {drift:+}: {run:?}");
+        let (lo, hi) = run.delay;
         assert!(
-            lo >= f64::from(max_lo) - 10.0 && hi <= f64::from(max_hi) + 10.0,
+            lo >= f64::from(max_lo) - 5.0 && hi <= f64::from(max_hi) + 5.0,
             "drift {drift}: delay {lo:.1} … {hi:.1} ms"
         );
         assert!(
-            (hz - 1000.0 * (1.0 + drift)).abs() < 5.0,
-            "drift {drift}: {hz} Hz"
+            (run.hz - 1000.0 * (1.0 + drift)).abs() < 5.0,
+            "drift {drift}: {} Hz",
+            run.hz
         );
     }
 }
@@ -166,8 +199,8 @@ fn drain_feeds_audio_to_the_inlet_and_returns_keys_marks_and_the_end() {
     assert_eq!(drained.stop, None);
     assert_eq!(
         inlet.stats().delay_ms,
-        2.0 * 20.0 + 2.0 * 20.0,
-        "two frames held, two in the drift buffer"
+        4.0 * 20.0,
+        "the first two held until the reorder window is in, then all four went on to the drift buffer"
     );
     tx.try_send(StreamEvent::Stop { unexpected: false })
         .unwrap();
@@ -185,10 +218,15 @@ fn drain_feeds_audio_to_the_inlet_and_returns_keys_marks_and_the_end() {
 }
 
 #[test]
-fn bursty_arrival_is_absorbed_by_the_drift_buffer() {
-    // Three frames at once every 60 ms (a congested path), for ten minutes at +0.5 %: nothing starves.
-    let (lo, hi, hz) = drift_run(0.005, 600, 3);
-    eprintln!("bursts of 3: delay {lo:.1} … {hi:.1} ms, tone at {hz:.1} Hz");
-    assert!(hi <= 160.0, "{lo} … {hi}");
-    assert!((hz - 1005.0).abs() < 5.0, "{hz} Hz");
+fn bursty_arrival_grows_the_target_and_is_absorbed() {
+    // Three frames at once every 60 ms (a congested path), for ten minutes at ±0.5 %: nothing starves after the
+    // first minute, the delay stays within the measured bound.
+    for drift in [0.005, -0.005] {
+        let run = drift_run(drift, 600, 3);
+        eprintln!("bursts of 3, drift {drift:+}: {run:?}");
+        assert!(run.delay.1 <= f64::from(MEASURED_BURSTY_MAX_MS), "{run:?}");
+        // The two-frame gaps between bursts grew the target beyond the even stream's (32 … 44 ms).
+        assert!(run.target.0 > 45.0, "{run:?}");
+        assert!((run.hz - 1000.0 * (1.0 + drift)).abs() < 5.0, "{run:?}");
+    }
 }
