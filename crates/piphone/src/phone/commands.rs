@@ -26,6 +26,10 @@ fn failed(message: impl Into<String>, state: &str) -> Outcome {
 /// A DTMF digit's tone plus its gap (`audio::tone::DtmfTiming::default`).
 const DIGIT: Duration = Duration::from_millis(200);
 
+/// How long a hang-up asked here may take to be confirmed by Twilio's status callback before the command answers
+/// anyway (until then the next `call` is refused as busy); within the command line's 1.5 s margin.
+const HANG_UP_SETTLES: Duration = Duration::from_secs(1);
+
 impl Phone {
     /// Carries out `command`, waiting up to `timeout` for its result (numbers and digits were checked by the
     /// route).
@@ -61,6 +65,7 @@ impl Phone {
             "in-call" => done(text, state),
             _ if !settled => {
                 self.end_call().await;
+                self.until(|i| !active(i.state), HANG_UP_SETTLES).await;
                 failed(
                     format!("no answer within {} s; hung up", timeout.as_secs()),
                     "ended",
