@@ -2,7 +2,7 @@
 //! ringing for an incoming one, answering it by replacing its TwiML, ending either.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use twilio::rest::{CallUpdate, EndStatus, NewCall};
 use twilio::twiml::{Play, Redirect, Say, VoiceResponse};
@@ -21,6 +21,10 @@ pub const WAIT_PATH: &str = "/voice/phone/wait";
 
 /// How long an incoming call rings before it counts as missed.
 const RING_FOR: Duration = Duration::from_secs(30);
+
+/// A ringing caller whose ring loop (two ringbacks of at most 2.5 s, then a redirect to [`WAIT_PATH`]) has not
+/// asked for more for this long has hung up: the phone stops ringing ("Missed call", as the page says on `cancel`).
+const CALLER_GONE_AFTER: Duration = Duration::from_secs(10);
 
 /// "the far end" as the browser phone words why a call ended (`web/static/phone.js`).
 fn ended_because(status: &str, label: &str) -> String {
@@ -257,6 +261,7 @@ impl Phone {
                 return None;
             }
             inner.digits.clear();
+            inner.ring_seen = Instant::now();
             inner.call = Some(Call {
                 key: call_sid.to_owned(),
                 sid: Some(call_sid.to_owned()),
@@ -275,9 +280,21 @@ impl Phone {
                 phone.pick_up().await;
                 return;
             }
-            let missed = !phone.until(|i| i.state != "incoming", RING_FOR).await;
-            if missed && phone.is_current(&sid, &sid) && phone.lock().state == "incoming" {
-                phone.missed(&sid).await;
+            let rang = Instant::now();
+            loop {
+                if phone
+                    .until(|i| i.state != "incoming", Duration::from_secs(1))
+                    .await
+                    || !phone.is_current(&sid, &sid)
+                {
+                    return;
+                }
+                let quiet = phone.lock().ring_seen.elapsed();
+                let over = rang.elapsed() >= RING_FOR || quiet >= CALLER_GONE_AFTER;
+                if over && phone.lock().state == "incoming" {
+                    phone.missed(&sid).await;
+                    return;
+                }
             }
         });
         Some(self.ring_twiml(call_sid))
@@ -298,6 +315,7 @@ impl Phone {
     pub fn ring_wait(&self, call_sid: &str) -> VoiceResponse {
         let ringing = self.lock().state == "incoming" && self.is_current(call_sid, call_sid);
         if ringing {
+            self.lock().ring_seen = Instant::now();
             self.ring_twiml(call_sid)
         } else {
             VoiceResponse::new()

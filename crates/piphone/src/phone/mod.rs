@@ -22,7 +22,7 @@ mod calls;
 mod commands;
 
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use tokio::sync::{mpsc, watch};
 use url::Url;
@@ -71,6 +71,9 @@ struct Inner {
     /// Keys the far end pressed in this call (stream `dtmf` events).
     digits: String,
     since: SystemTime,
+    /// When the ringing caller's ring loop last asked for more: the only sign that a station caller is still
+    /// there while the phone rings (Twilio sends the number's webhooks nothing when they hang up during `<Play>`).
+    ring_seen: Instant,
 }
 
 /// The phone; one per server (`AppState::phone` with the stream engine).
@@ -108,6 +111,7 @@ impl Phone {
                 call: None,
                 digits: String::new(),
                 since: SystemTime::now(),
+                ring_seen: Instant::now(),
             }),
             changed: watch::Sender::new(0),
             audio: tx,

@@ -2,7 +2,8 @@
 //! `OK`, `WARN` (works, but look) or `FAIL` (will not work) — and exits 1 when anything FAILs.
 //!
 //! * `local` — settings, data directory, TLS certificate, the running server, the kiosk page.
-//! * `machine` — Chromium, sound cards (`arecord -l` / `aplay -l`), the clock; `studio` — the studio hybrid's devices.
+//! * `machine` — Chromium, sound cards (`arecord -l` / `aplay -l`), the clock.
+//! * `studio` — the sound devices of the studio hybrid and of the stream phone, when they are in use.
 //! * `public` — what can be checked of `PIPHONE_PUBLIC_URL` from here (scheme, DNS, a trusted certificate).
 //! * `account` — the live Twilio account: API key, TwiML App and number webhooks (`piphone twilio setup` fixes them).
 

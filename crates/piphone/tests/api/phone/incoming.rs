@@ -129,3 +129,34 @@ async fn a_stream_for_a_call_the_phone_did_not_place_is_refused() {
     );
     assert_eq!(t.status().await.phone.unwrap().state, "idle");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_caller_who_hangs_up_while_it_rings_stops_the_ringing() {
+    let t = host_phone(&[]).await;
+    let sid = call_in(&t).await;
+    t.phone_is("incoming").await;
+    let hung_up = std::time::Instant::now();
+    t.sandbox(
+        reqwest::Method::POST,
+        &format!("/sandbox/calls/{sid}/hangup"),
+        json!({}),
+    )
+    .await;
+    t.completed(&sid).await;
+    // No webhook tells the number's server that a caller hung up during `<Play>`: the ring loop stops asking,
+    // and the phone gives up on the caller after 10 s of silence from it, well before the 30 s ring time.
+    let s = eventually(20, || async {
+        let s = t.status().await;
+        (s.phone.as_ref().unwrap().state != "incoming").then_some(s)
+    })
+    .await
+    .expect("the phone stopped ringing");
+    let gone = hung_up.elapsed().as_secs_f64();
+    let phone = s.phone.unwrap();
+    assert_eq!(phone.state, "ended", "{}", phone.text);
+    assert!(phone.text.starts_with("Missed call from"), "{}", phone.text);
+    assert!(
+        gone < 20.0,
+        "stopped ringing {gone:.1} s after the caller left"
+    );
+}
