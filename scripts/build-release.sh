@@ -6,6 +6,8 @@
 #
 #   scripts/build-release.sh            # both targets
 #   scripts/build-release.sh aarch64    # just the Pi build (or: x86_64)
+#   PIPHONE_BUILD_FLAGS=--no-default-features scripts/build-release.sh aarch64
+#                                       # without the sandbox's WebRTC media (about 4 MB smaller; see raspberry-pi.md)
 #
 # Needs: rustup, python3 with venv, network for the first run (toolchain target, ziglang, cargo-zigbuild).
 # A release build takes a while (thin LTO): ~10-20 minutes per target on two cores.
@@ -47,7 +49,8 @@ mkdir -p dist
 for target in "${targets[@]}"; do
   step "cargo zigbuild --release --target $target"
   started=$SECONDS
-  cargo zigbuild --release --locked -p piphone --target "$target"
+  # shellcheck disable=SC2086 # PIPHONE_BUILD_FLAGS is a list of cargo flags
+  cargo zigbuild --release --locked -p piphone --target "$target" ${PIPHONE_BUILD_FLAGS:-}
   out="dist/piphone-$target"
   cp "target/$target/release/piphone" "$out"
   echo "built $out in $((SECONDS - started)) s: $(du -h "$out" | cut -f1) ($(stat -c %s "$out") bytes)"
